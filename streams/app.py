@@ -1,0 +1,103 @@
+"""The Faust application: topics, the version table and the enrichment agent.
+
+The agent is thin on purpose: it turns a Kafka event into a :class:`SourceRecord`, asks the
+:class:`Pipeline` what to publish, keeps the version table, and sends. Everything that decides
+*what* is published lives in :mod:`streams.pipeline` and :mod:`streams.domain`, testable
+without Kafka.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from time import time
+
+import faust
+
+from streams.adapters import metrics
+from streams.domain.vocabulary import IPTC_TOP_LEVEL
+from streams.pipeline import OutputRecord, Pipeline, SourceRecord
+from streams.settings import Settings
+from streams.topics import slugify
+
+log = logging.getLogger("wirestream.worker")
+
+# Faust names a table's changelog topic "<app id>-<table>-changelog".
+VERSION_TABLE = "article-versions"
+
+
+def create_app(settings: Settings, pipeline: Pipeline | None = None) -> faust.App:
+    pipeline = pipeline or Pipeline(settings)
+    app = faust.App(
+        settings.app_id,
+        broker=f"kafka://{settings.bootstrap_servers}",
+        store="memory://",
+        processing_guarantee=settings.processing_guarantee,
+        broker_commit_interval=settings.commit_interval_seconds,
+        broker_session_timeout=settings.session_timeout_seconds,
+        broker_heartbeat_interval=min(3.0, settings.session_timeout_seconds / 3),
+        topic_partitions=settings.raw_partitions,
+        topic_replication_factor=settings.replication_factor,
+        producer_max_request_size=16 * 1_048_576,
+        consumer_max_fetch_size=16 * 1_048_576,
+        datadir=str(settings.data_dir),
+        web_enabled=False,
+        web_port=settings.web_port,
+        key_serializer="raw",
+        value_serializer="raw",
+    )
+    layout = pipeline.layout
+    raw_topic = app.topic(layout.raw, key_type=bytes, value_type=bytes, partitions=settings.raw_partitions)
+    outputs = {name: app.topic(name, key_type=bytes, value_type=bytes) for name in layout.all() if name != layout.raw}
+    # article id -> highest version processed; changelog-backed, so it survives restarts and
+    # moves with its partition on rebalance.
+    versions = app.Table(VERSION_TABLE, default=int, key_type=str, value_type=int, partitions=settings.raw_partitions,
+                         key_serializer="json", value_serializer="json")
+    topic_slugs = {layout.by_topic_code[code]: slugify(label) for code, label in IPTC_TOP_LEVEL.items()}
+    event_types = {name: event_type for event_type, name in layout.by_event_type.items()}
+
+    async def publish(records: list[OutputRecord]) -> None:
+        for record in records:
+            await outputs[record.topic].send(key=record.key, value=record.value, headers=list(record.headers))
+
+    @app.agent(raw_topic, name="enrich-stories")
+    async def enrich_stories(stream):  # noqa: ANN001 - faust.StreamT
+        async for event in stream.events():
+            message = event.message
+            arrived = datetime.fromtimestamp(message.timestamp, timezone.utc) if message.timestamp else None
+            record = SourceRecord(value=event.value, key=event.key, topic=message.topic,
+                                  partition=message.partition, offset=message.offset, timestamp=arrived)
+            metrics.STORIES_CONSUMED.inc()
+            outcome = pipeline.process(record, observe=metrics.observe_stage)
+            if outcome.dead_letter is not None:
+                letter = outcome.dead_letter
+                metrics.STORIES_DEAD_LETTERED.labels(reason=letter.error_class.value).inc()
+                log.warning("dead-lettered %s[%s]@%s: %s: %s", message.topic, message.partition, message.offset,
+                            letter.error_class.value, letter.reason[:300])
+            else:
+                article = outcome.article
+                if versions[article.article_id] > article.version:
+                    metrics.STORIES_SUPERSEDED.inc()
+                    log.info("skipped %s v%d: v%d already processed", article.article_id, article.version,
+                             versions[article.article_id])
+                    continue
+                versions[article.article_id] = article.version
+            started = time()
+            await publish(outcome.records)
+            metrics.observe_stage("publish", time() - started)
+            if outcome.article is not None:
+                metrics.STORIES_ENRICHED.inc()
+                for output in outcome.records:
+                    if output.topic in topic_slugs:
+                        metrics.TOPIC_STORIES_PUBLISHED.labels(topic=topic_slugs[output.topic]).inc()
+                    elif output.topic in event_types:
+                        metrics.EVENTS_PUBLISHED.labels(event_type=event_types[output.topic]).inc()
+                if message.timestamp:
+                    metrics.END_TO_END_LATENCY.observe(max(0.0, time() - message.timestamp))
+
+    @app.task
+    async def mark_up() -> None:
+        metrics.WORKER_UP.set(1)
+
+    app.wirestream_pipeline = pipeline  # for the CLI and tests
+    return app

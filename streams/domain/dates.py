@@ -1,0 +1,151 @@
+"""Time expressions in a sentence, resolved against the story's publication date.
+
+Granularity is kept honest: "on Monday" resolves to a day, "in April" to a month ("2026-04"),
+"later in 2026" to a year; phrases with no calendar anchor ("in recent days") give no date.
+Tense decides direction: "would visit China in April", written in November, is next April.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_MONTHS = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4, "may": 5,
+    "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9, "sep": 9, "sept": 9,
+    "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
+}
+_MONTH_NAMES = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+                r"Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?)")
+_WEEKDAY_NAMES = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+
+_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("iso", re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})\b")),
+    ("month_day", re.compile(
+        rf"\b(?:on\s+)?(?P<month>{_MONTH_NAMES})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<year>(?:19|20)\d{{2}}))?")),
+    ("day_month", re.compile(
+        rf"\b(?:on\s+)?(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<month>{_MONTH_NAMES})(?:,?\s+(?P<year>(?:19|20)\d{{2}}))?")),
+    ("weekday", re.compile(rf"\b(?:(?P<rel>last|next|this|on|from|until|by)\s+)?(?P<weekday>{_WEEKDAY_NAMES})\b")),
+    ("relative_day", re.compile(r"\b(?P<word>today|yesterday|tomorrow|tonight|last night|this morning|this afternoon|"
+                                r"this evening|earlier today)\b", re.IGNORECASE)),
+    ("month_year", re.compile(
+        rf"\b(?:(?P<part>early|mid|late|end of|beginning of)[- ]?)?(?P<month>{_MONTH_NAMES})(?:\s+(?P<year>(?:19|20)\d{{2}}))?\b")),
+    ("relative_period", re.compile(r"\b(?P<rel>this|next|last|later this|earlier this|later next)\s+"
+                                   r"(?P<unit>year|month)\b", re.IGNORECASE)),
+    ("year", re.compile(r"\b(?:in|by|during|later in|early|earlier in|since|until|for|of|late)\s+"
+                        r"(?:(?:early|mid|late)[- ])?(?P<year>(?:19|20)\d{2})\b")),
+    ("holiday", re.compile(r"\b(?:by|on|before|after|until|at)\s+(?P<holiday>Thanksgiving|Christmas|New Year's Day|"
+                           r"New Year's Eve|Christmas Eve|Independence Day)\b")),
+]
+
+
+@dataclass(frozen=True)
+class DateMention:
+    start: int
+    end: int
+    text: str
+    value: str | None
+
+
+def _weekday(anchor: date, weekday: int, rel: str | None, future: bool) -> date:
+    if rel == "next" or (future and rel != "last"):
+        delta = (weekday - anchor.weekday()) % 7
+        return anchor + timedelta(days=delta or (7 if rel == "next" else 0))
+    delta = (anchor.weekday() - weekday) % 7
+    if rel == "last" and delta == 0:
+        delta = 7
+    return anchor - timedelta(days=delta)
+
+
+def _month_year(anchor: date, month: int, future: bool) -> int:
+    if future:
+        return anchor.year if month >= anchor.month else anchor.year + 1
+    return anchor.year if month <= anchor.month else anchor.year - 1
+
+
+def _thanksgiving(year: int) -> date:
+    first = date(year, 11, 1)
+    first_thursday = first + timedelta(days=(3 - first.weekday()) % 7)
+    return first_thursday + timedelta(weeks=3)
+
+
+_HOLIDAYS = {
+    "thanksgiving": _thanksgiving,
+    "christmas": lambda y: date(y, 12, 25),
+    "christmas eve": lambda y: date(y, 12, 24),
+    "new year's day": lambda y: date(y, 1, 1),
+    "new year's eve": lambda y: date(y, 12, 31),
+    "independence day": lambda y: date(y, 7, 4),
+}
+
+
+def _resolve(kind: str, match: re.Match[str], anchor: date, future: bool) -> str | None:
+    g = match.groupdict()
+    if kind == "iso":
+        return f"{g['y']}-{g['m']}-{g['d']}"
+    if kind in ("month_day", "day_month"):
+        month = _MONTHS[g["month"].lower().rstrip(".")]
+        day = int(g["day"])
+        year = int(g["year"]) if g.get("year") else None
+        if year is None:
+            year = anchor.year
+            candidate = (month, day)
+            if future and candidate < (anchor.month, anchor.day):
+                year += 1
+            elif not future and candidate > (anchor.month, anchor.day) and month - anchor.month > 1:
+                year -= 1
+        try:
+            return date(year, month, day).isoformat()
+        except ValueError:
+            return None
+    if kind == "weekday":
+        rel = (g.get("rel") or "").lower() or None
+        rel = None if rel in ("on", "from", "until", "by") else rel
+        return _weekday(anchor, _WEEKDAYS.index(g["weekday"].lower()), rel, future).isoformat()
+    if kind == "relative_day":
+        word = g["word"].lower()
+        offset = {"yesterday": -1, "tomorrow": 1, "last night": -1}.get(word, 0)
+        return (anchor + timedelta(days=offset)).isoformat()
+    if kind == "month_year":
+        month = _MONTHS[g["month"].lower().rstrip(".")]
+        year = int(g["year"]) if g.get("year") else _month_year(anchor, month, future)
+        return f"{year:04d}-{month:02d}"
+    if kind == "relative_period":
+        rel, unit = g["rel"].lower(), g["unit"].lower()
+        step = 1 if rel.endswith("next") or rel == "next" else -1 if rel == "last" else 0
+        if unit == "year":
+            return f"{anchor.year + step:04d}"
+        month_index = anchor.year * 12 + anchor.month - 1 + step
+        return f"{month_index // 12:04d}-{month_index % 12 + 1:02d}"
+    if kind == "year":
+        return g["year"]
+    if kind == "holiday":
+        compute = _HOLIDAYS[g["holiday"].lower()]
+        day = compute(anchor.year)
+        if day < anchor:
+            day = compute(anchor.year + 1)
+        return day.isoformat()
+    return None
+
+
+def find_dates(sentence: str, anchor: date, future: bool = False) -> list[DateMention]:
+    """Non-overlapping time expressions in ``sentence``, earliest first."""
+    found: list[DateMention] = []
+    taken: list[tuple[int, int]] = []
+    for kind, pattern in _PATTERNS:
+        for match in pattern.finditer(sentence):
+            start, end = match.span()
+            if any(start < e and s < end for s, e in taken):
+                continue
+            if kind == "month_year" and match.group("month").lower().rstrip(".") in ("may", "mar", "jun", "dec") \
+                    and not match.group("year") and not match.group("part"):
+                # "may" is a verb, and short forms without a year are too ambiguous alone.
+                before = sentence[max(0, start - 4):start].lower()
+                if "in " not in before:
+                    continue
+            value = _resolve(kind, match, anchor, future)
+            taken.append((start, end))
+            found.append(DateMention(start, end, match.group(0).strip(), value))
+    return sorted(found, key=lambda m: m.start)
