@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timezone
+from pathlib import Path
 from time import time
 
 import faust
@@ -28,6 +29,7 @@ VERSION_TABLE = "article-versions"
 
 def create_app(settings: Settings, pipeline: Pipeline | None = None) -> faust.App:
     pipeline = pipeline or Pipeline(settings)
+    Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
     app = faust.App(
         settings.app_id,
         broker=f"kafka://{settings.bootstrap_servers}",
@@ -43,16 +45,17 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> faust.Ap
         datadir=str(settings.data_dir),
         web_enabled=False,
         web_port=settings.web_port,
-        key_serializer="raw",
-        value_serializer="raw",
     )
     layout = pipeline.layout
-    raw_topic = app.topic(layout.raw, key_type=bytes, value_type=bytes, partitions=settings.raw_partitions)
-    outputs = {name: app.topic(name, key_type=bytes, value_type=bytes) for name in layout.all() if name != layout.raw}
+    # Bytes in and out: validation and serialisation are the pipeline's job, so a malformed
+    # message reaches it (and the dead-letter topic) instead of failing inside Faust.
+    raw_topic = app.topic(layout.raw, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw",
+                          partitions=settings.raw_partitions)
+    outputs = {name: app.topic(name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
+               for name in layout.all() if name != layout.raw}
     # article id -> highest version processed; changelog-backed, so it survives restarts and
     # moves with its partition on rebalance.
-    versions = app.Table(VERSION_TABLE, default=int, key_type=str, value_type=int, partitions=settings.raw_partitions,
-                         key_serializer="json", value_serializer="json")
+    versions = app.Table(VERSION_TABLE, default=int, key_type=str, value_type=int, partitions=settings.raw_partitions)
     topic_slugs = {layout.by_topic_code[code]: slugify(label) for code, label in IPTC_TOP_LEVEL.items()}
     event_types = {name: event_type for event_type, name in layout.by_event_type.items()}
 

@@ -33,6 +33,18 @@ END_TO_END_LATENCY = Histogram(
     "From the story's arrival on the input topic (record timestamp) to the publication of its outputs",
     buckets=_LATENCY_BUCKETS,
 )
+CONSUMER_LAG_MESSAGES = Gauge(
+    "wirestream_consumer_lag_messages",
+    "Input messages not yet committed by the worker group, per partition (broker end offset - committed offset)",
+    ["topic", "partition"],
+)
+CONSUMER_LAG_SECONDS = Gauge(
+    "wirestream_consumer_lag_seconds",
+    "Age of the oldest uncommitted input message per partition (0 when caught up)",
+    ["topic", "partition"],
+)
+REBALANCES = Counter("wirestream_rebalances_total", "Consumer group rebalances seen by this worker")
+ASSIGNED_PARTITIONS = Gauge("wirestream_assigned_partitions", "Input partitions assigned to this worker")
 WORKER_UP = Gauge("wirestream_worker_up", "1 while the worker's agent is running")
 BUILD_INFO = Info("wirestream_build", "Package and pipeline versions of this process")
 

@@ -247,7 +247,8 @@ class EventExtractor:
             start = end_index - len(form) + 1
             if start > 0 and lowered[start - 1].isalnum():
                 continue
-            if end_index + 1 < len(lowered) and lowered[end_index + 1].isalnum() and not form.endswith(" "):
+            # Forms ending in a symbol ("pledged $") continue straight into a number.
+            if end_index + 1 < len(lowered) and lowered[end_index + 1].isalnum() and form[-1].isalnum():
                 continue
             hits.append((start, end_index + 1, spec))
         hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))

@@ -24,6 +24,13 @@ def _process(pipeline: Pipeline, value: bytes | None, **kw):
                                          timestamp=NOW), now=NOW, **kw)
 
 
+def _nested(depth: int) -> list:
+    value: list = [1]
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
 def _story(**fields) -> bytes:
     doc = {"id": "s1", "headline": "Police arrest two", "body": "Police arrested two men on Monday.",
            "published_at": "2025-11-25T08:00:00Z", **fields}
@@ -39,8 +46,8 @@ def _story(**fields) -> bytes:
     (json.dumps({"id": "x", "body": "b"}).encode(), DeadLetterReason.BAD_DATE, "published_at is missing"),
     (_story(published_at="2030-01-01T00:00:00Z"), DeadLetterReason.BAD_DATE, "in the future"),
     (_story(published_at="2025-11-25T08:00:00"), DeadLetterReason.BAD_DATE, "timezone"),
-    (b"{" * 5000 + b"}" * 5000, DeadLetterReason.MALFORMED_JSON, "nesting"),
-    (json.dumps({"a": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}).encode(),
+    (b"[" * 10_000 + b"]" * 10_000, DeadLetterReason.MALFORMED_JSON, "nesting"),
+    (json.dumps({"a": _nested(40)}).encode(),
      DeadLetterReason.INVALID_SCHEMA, "nested deeper"),
     (None, DeadLetterReason.MALFORMED_JSON, "tombstone"),
 ])
