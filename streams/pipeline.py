@@ -90,16 +90,20 @@ def _json_depth_exceeds(value: Any, limit: int) -> bool:
 
 def _describe_validation_error(error: ValidationError) -> tuple[DeadLetterReason, str]:
     problems = []
-    reason = DeadLetterReason.INVALID_SCHEMA
-    for item in error.errors(include_url=False)[:5]:
+    kinds = set()
+    for item in error.errors(include_url=False):
         where = ".".join(str(part) for part in item["loc"]) or "message"
-        message = item["msg"]
-        if where == "body" and "empty" in message:
-            reason = DeadLetterReason.EMPTY_BODY
+        if where == "body" and "empty" in item["msg"]:
+            kinds.add(DeadLetterReason.EMPTY_BODY)
         elif where == "published_at":
-            reason = DeadLetterReason.BAD_DATE
-        problems.append(f"{where}: {message}")
-    more = len(error.errors()) - len(problems)
+            kinds.add(DeadLetterReason.BAD_DATE)
+        else:
+            kinds.add(DeadLetterReason.INVALID_SCHEMA)
+        if len(problems) < 5:
+            problems.append(f"{where}: {item['msg']}")
+    # A more specific class only when it is the whole story; mixed problems are a schema error.
+    reason = kinds.pop() if len(kinds) == 1 else DeadLetterReason.INVALID_SCHEMA
+    more = error.error_count() - len(problems)
     return reason, "; ".join(problems) + (f" (and {more} more)" if more > 0 else "")
 
 

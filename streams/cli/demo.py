@@ -91,7 +91,8 @@ def run_demo(settings: Settings, keep_running: bool = True) -> None:
         click.secho("5/5 worker metrics (excerpt):", bold=True)
         exposition = _wait_for_metrics(settings.metrics_port, worker)
         for line in exposition.splitlines():
-            if line.startswith(("wirestream_stories_", "wirestream_events_published_total")):
+            if line.startswith(("wirestream_stories_", "wirestream_events_published_total")) \
+                    and "_created" not in line:
                 click.echo(f"    {line}")
         if keep_running:
             click.secho("\nThe worker keeps running: `wirestream ingest FILE` in another shell, "

@@ -126,3 +126,10 @@ def test_replay_flag_travels_to_every_output(pipeline, seed):
 def test_enriched_output_validates_against_the_model(pipeline, seed):
     outcome = _process(pipeline, json.dumps(seed).encode())
     assert EnrichedArticle.model_validate_json(outcome.records[0].value) == outcome.article
+
+
+def test_mixed_problems_are_a_schema_error_not_a_date_error(pipeline):
+    value = json.dumps({"id": "x", "version": "two", "body": 42, "published_at": "yesterday"}).encode()
+    letter = _process(pipeline, value).dead_letter
+    assert letter.error_class == DeadLetterReason.INVALID_SCHEMA
+    assert "version" in letter.reason and "body" in letter.reason and "published_at" in letter.reason
