@@ -69,7 +69,7 @@ def run_demo(settings: Settings, keep_running: bool = True) -> None:
         for partition, offset in start.items():
             consumer.seek(partition, offset)
 
-        click.secho("3/5 ingesting the sample stories (the seed story among them) and two bad messages...",
+        click.secho("3/5 ingesting the sample stories (the seed story among them) and three malformed messages...",
                     bold=True)
         good = list(iter_records(str(SAMPLES / "stories.jsonl")))
         bad = list(iter_records(str(SAMPLES / "bad.jsonl")))
