@@ -16,28 +16,13 @@ import ahocorasick
 
 from schemas.models import TopicCode
 from streams.domain.cleaning import CleanArticle
+from streams.domain.matching import build_automaton, word_matches
 from streams.domain.vocabulary import IPTC_TOP_LEVEL
 
 _VOCABULARY = "data/topics/vocabulary.json"
 _HEADLINE_WEIGHT = 0.6
 # Score saturation: evidence ``_SCALE`` gives a score of 1 - 1/e (~0.63).
 _SCALE = 6.0
-
-
-def _is_word_char(ch: str) -> bool:
-    return ch.isalnum() or ch == "_"
-
-
-def find_terms(automaton: ahocorasick.Automaton, text: str):
-    """Yield (start, end, payload) for whole-word matches of the automaton's keys in ``text``."""
-    length = len(text)
-    for end_index, (term_length, payload) in automaton.iter(text):
-        start = end_index - term_length + 1
-        if start > 0 and _is_word_char(text[start - 1]):
-            continue
-        if end_index + 1 < length and _is_word_char(text[end_index + 1]):
-            continue
-        yield start, end_index + 1, payload
 
 
 @dataclass
@@ -56,10 +41,7 @@ class TopicClassifier:
         for topic in data["topics"]:
             for term, weight in topic["terms"].items():
                 merged.setdefault(term.lower(), []).append((index[topic["code"]], float(weight)))
-        automaton = ahocorasick.Automaton()
-        for term, weights in merged.items():
-            automaton.add_word(term, (len(term), tuple(weights)))
-        automaton.make_automaton()
+        automaton = build_automaton({term: tuple(weights) for term, weights in merged.items()})
         return cls(automaton=automaton, codes=codes, threshold=threshold, max_topics=max_topics)
 
     def evidence(self, clean: CleanArticle) -> list[float]:
@@ -67,7 +49,7 @@ class TopicClassifier:
         counts: dict[tuple[int, float, str], float] = {}
         for text, weight in ((clean.headline.lower(), _HEADLINE_WEIGHT), (clean.body_text.lower(), 1.0),
                              (" ".join(clean.headings).lower(), 0.5)):
-            for start, end, weights in find_terms(self.automaton, text):
+            for start, end, weights in word_matches(self.automaton, text):
                 term = text[start:end]
                 for topic, term_weight in weights:
                     key = (topic, term_weight, term)

@@ -29,6 +29,7 @@ from streams.domain.cleaning import CleanArticle
 from streams.domain.dates import find_dates
 from streams.domain.gazetteer import ActorEntry, Gazetteer, load_gazetteer
 from streams.domain.ids import event_id
+from streams.domain.matching import build_automaton, longest_matches
 from streams.domain.quantities import find_quantities
 from streams.domain.vocabulary import PLOVER_CAMEO_ROOT
 
@@ -103,7 +104,6 @@ class _Candidate:
 @lru_cache(maxsize=1)
 def _load_triggers() -> tuple[ahocorasick.Automaton, tuple[str, ...]]:
     data = json.loads(resources.files("streams").joinpath("data/events/triggers.json").read_text(encoding="utf-8"))
-    automaton = ahocorasick.Automaton()
     seen: dict[str, Trigger] = {}
     for block in data["types"]:
         for trig in block["triggers"]:
@@ -113,10 +113,7 @@ def _load_triggers() -> tuple[ahocorasick.Automaton, tuple[str, ...]]:
                 form = form.lower().strip()
                 if form and form not in seen:
                     seen[form] = spec
-    for form, spec in seen.items():
-        automaton.add_word(form, (form, spec))
-    automaton.make_automaton()
-    return automaton, tuple(data.get("negation", ()))
+    return build_automaton(seen), tuple(data.get("negation", ()))
 
 
 def _word_before(text: str, start: int) -> str:
@@ -241,24 +238,7 @@ class EventExtractor:
 
     # -- triggers -----------------------------------------------------------------------------------
     def _find_triggers(self, sentence: str) -> list[tuple[int, int, Trigger]]:
-        lowered = sentence.lower()
-        hits = []
-        for end_index, (form, spec) in self.triggers.iter(lowered):
-            start = end_index - len(form) + 1
-            if start > 0 and lowered[start - 1].isalnum():
-                continue
-            # Forms ending in a symbol ("pledged $") continue straight into a number.
-            if end_index + 1 < len(lowered) and lowered[end_index + 1].isalnum() and form[-1].isalnum():
-                continue
-            hits.append((start, end_index + 1, spec))
-        hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
-        chosen = []
-        last_end = -1
-        for hit in hits:
-            if hit[0] >= last_end:
-                chosen.append(hit)
-                last_end = hit[1]
-        return chosen
+        return longest_matches(self.triggers, sentence.lower())
 
     def _combine(self, sentence: str, hits: list[tuple[int, int, Trigger]]) -> list[tuple[int, int, Trigger]]:
         """Governing verbs and the act they govern become one event."""

@@ -14,6 +14,8 @@ from importlib import resources
 
 import ahocorasick
 
+from streams.domain.matching import build_automaton, longest_matches
+
 _FILES = ("countries", "organisations", "people", "roles")
 
 
@@ -33,26 +35,9 @@ class Gazetteer:
     capitals: dict[str, str] = field(default_factory=dict)  # capital name -> country code
     country_names: dict[str, str] = field(default_factory=dict)  # code -> display name
 
-    def matches(self, text: str):
+    def matches(self, text: str) -> list[tuple[int, int, ActorEntry]]:
         """Whole-word, longest, non-overlapping (start, end, ActorEntry) matches in ``text``."""
-        hits = []
-        length = len(text)
-        for end_index, (surface, entry) in self.automaton.iter(text):
-            start = end_index - len(surface) + 1
-            if start > 0 and (text[start - 1].isalnum() or text[start - 1] in "-_"):
-                continue
-            after = text[end_index + 1] if end_index + 1 < length else " "
-            if after.isalnum() or after == "_":
-                continue
-            hits.append((start, end_index + 1, entry))
-        hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
-        chosen = []
-        last_end = -1
-        for hit in hits:
-            if hit[0] >= last_end:
-                chosen.append(hit)
-                last_end = hit[1]
-        return chosen
+        return longest_matches(self.automaton, text)
 
 
 def _read(name: str) -> list[dict]:
@@ -109,8 +94,4 @@ def load_gazetteer() -> Gazetteer:
         for word in row["words"]:
             role_words[word.lower()] = row["role"]
 
-    automaton = ahocorasick.Automaton()
-    for surface, entry in surfaces.items():
-        automaton.add_word(surface, (surface, entry))
-    automaton.make_automaton()
-    return Gazetteer(automaton=automaton, role_words=role_words, capitals=capitals, country_names=names)
+    return Gazetteer(automaton=build_automaton(surfaces), role_words=role_words, capitals=capitals, country_names=names)

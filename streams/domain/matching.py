@@ -1,0 +1,49 @@
+"""Whole-word dictionary matching with Aho-Corasick, shared by every lexicon lookup.
+
+Automaton values are ``(key_length, payload)`` so a match's start can be computed.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import ahocorasick
+
+
+def _word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def build_automaton(entries: dict[str, Any]) -> ahocorasick.Automaton:
+    automaton = ahocorasick.Automaton()
+    for key, payload in entries.items():
+        automaton.add_word(key, (len(key), payload))
+    automaton.make_automaton()
+    return automaton
+
+
+def word_matches(automaton: ahocorasick.Automaton, text: str) -> Iterator[tuple[int, int, Any]]:
+    """(start, end, payload) for matches that neither start nor end inside a word.
+
+    A key ending in a symbol ("pledged $") may run straight into the next word or number.
+    """
+    length = len(text)
+    for end_index, (key_length, payload) in automaton.iter(text):
+        start = end_index - key_length + 1
+        if start > 0 and _word_char(text[start - 1]):
+            continue
+        if end_index + 1 < length and _word_char(text[end_index + 1]) and _word_char(text[end_index]):
+            continue
+        yield start, end_index + 1, payload
+
+
+def longest_matches(automaton: ahocorasick.Automaton, text: str) -> list[tuple[int, int, Any]]:
+    """Non-overlapping matches, the longest winning where they overlap, in text order."""
+    hits = sorted(word_matches(automaton, text), key=lambda h: (h[0], -(h[1] - h[0])))
+    chosen = []
+    last_end = -1
+    for hit in hits:
+        if hit[0] >= last_end:
+            chosen.append(hit)
+            last_end = hit[1]
+    return chosen
