@@ -39,6 +39,7 @@ def worker(loglevel: str | None) -> None:
     import faust
 
     from streams.adapters.admin import ensure_topics
+    from streams.adapters.lag import GroupLagCollector
     from streams.adapters.metrics import serve_metrics
     from streams.app import create_app
     from streams.version import package_version
@@ -52,7 +53,13 @@ def worker(loglevel: str | None) -> None:
     click.echo(f"worker {settings.app_id}: {settings.raw_topic} -> outputs on {settings.bootstrap_servers}; "
                f"metrics on :{settings.metrics_port}/metrics; pipeline {app.wirestream_pipeline.pipeline_version}",
                err=True)
-    faust.Worker(app, loglevel=loglevel or settings.log_level, quiet=True).execute_from_commandline()
+    # The group's lag, measured from the broker every WIRESTREAM_LAG_INTERVAL_SECONDS.
+    lag = GroupLagCollector(settings).start() if settings.metrics_port else None
+    try:
+        faust.Worker(app, loglevel=loglevel or settings.log_level, quiet=True).execute_from_commandline()
+    finally:
+        if lag is not None:
+            lag.stop()
 
 
 # -- ingest ------------------------------------------------------------------------------------
@@ -284,6 +291,9 @@ def demo(keep_running: bool) -> None:
     from streams.cli.demo import run_demo
 
     run_demo(get_settings(), keep_running=keep_running)
+
+
+cli.add_command(__import__("streams.cli.monitor", fromlist=["monitor"]).monitor)  # wirestream monitor
 
 
 def main() -> None:  # pragma: no cover - console script shim

@@ -113,30 +113,33 @@ class TopicModel:
     bias: np.ndarray  # (17,)
     platt_a: np.ndarray  # (17,)
     platt_b: np.ndarray  # (17,)
+    main_weights: np.ndarray  # (V + 17, 17): the main-topic head
+    main_bias: np.ndarray  # (17,)
 
     @classmethod
     def load(cls) -> "TopicModel":
         raw = resources.files("streams").joinpath(_MODEL).read_bytes()
         with np.load(io.BytesIO(raw), allow_pickle=False) as data:
             terms = {term: i for i, term in enumerate(data["terms"].tolist())}
-            return cls(terms, data["idf"].astype(np.float64), data["weights"].astype(np.float64),
-                       data["bias"].astype(np.float64), data["platt_a"].astype(np.float64),
-                       data["platt_b"].astype(np.float64))
+            arrays = {name: data[name].astype(np.float64) for name in
+                      ("idf", "weights", "bias", "platt_a", "platt_b", "main_weights", "main_bias")}
+            return cls(terms, **arrays)
 
-    def decision(self, counts: dict[str, int], vocab_features: list[float]) -> np.ndarray:
-        indices = [self.terms[t] for t in counts if t in self.terms]
+    def decision(self, counts: dict[str, int], vocab_features: list[float]) -> tuple[np.ndarray, np.ndarray]:
+        """Per-topic decision values and main-topic logits."""
+        known = [t for t in counts if t in self.terms]
+        vocab = np.asarray(vocab_features)
         vocab_size = len(self.terms)
-        if indices:
-            idx = np.fromiter(indices, dtype=np.int64, count=len(indices))
-            tf = np.fromiter((1.0 + math.log(counts[t]) for t in counts if t in self.terms), dtype=np.float64,
-                             count=len(indices))
-            values = tf * self.idf[idx]
+        topic = vocab @ self.weights[vocab_size:] + self.bias
+        main = vocab @ self.main_weights[vocab_size:] + self.main_bias
+        if known:
+            idx = np.fromiter((self.terms[t] for t in known), dtype=np.int64, count=len(known))
+            values = np.fromiter((1.0 + math.log(counts[t]) for t in known), dtype=np.float64, count=len(known))
+            values *= self.idf[idx]
             values /= np.linalg.norm(values)
-            scores = values @ self.weights[idx]
-        else:
-            scores = np.zeros(len(TOPIC_CODES))
-        scores = scores + np.asarray(vocab_features) @ self.weights[vocab_size:] + self.bias
-        return scores
+            topic += values @ self.weights[idx]
+            main += values @ self.main_weights[idx]
+        return topic, main
 
     def probabilities(self, decision: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-(self.platt_a * decision + self.platt_b)))
@@ -153,19 +156,22 @@ class TopicClassifier:
     def load(cls, threshold: float = 0.5, max_topics: int = 3) -> "TopicClassifier":
         return cls(TopicModel.load(), CuratedVocabulary.load(), threshold, max_topics)
 
-    def scores(self, clean: CleanArticle) -> list[float]:
+    def scores(self, clean: CleanArticle) -> tuple[list[float], int]:
+        """Calibrated per-topic probabilities and the index of the main topic."""
         text = text_of(clean)
-        counts = term_counts(text)
         features = vocabulary_features(self.vocabulary.evidence(text), word_count(text))
-        return self.model.probabilities(self.model.decision(counts, features)).tolist()
+        topic, main = self.model.decision(term_counts(text), features)
+        return self.model.probabilities(topic).tolist(), int(np.argmax(main))
 
     def classify(self, clean: CleanArticle) -> list[TopicCode]:
-        return assign_topics(self.scores(clean), self.threshold, self.max_topics)
+        scores, main = self.scores(clean)
+        return assign_topics(scores, main, self.threshold, self.max_topics)
 
 
-def assign_topics(scores: list[float], threshold: float, max_topics: int) -> list[TopicCode]:
-    """Topics at or above the threshold, best first; a story always gets its best topic."""
-    ranked = sorted(range(len(scores)), key=lambda i: (-scores[i], TOPIC_CODES[i]))
-    chosen = [i for i in ranked[:max_topics] if scores[i] >= threshold] or ranked[:1]
+def assign_topics(scores: list[float], main: int, threshold: float, max_topics: int) -> list[TopicCode]:
+    """The main topic first, then the other topics at or above the threshold by score."""
+    ranked = sorted((i for i in range(len(scores)) if i != main and scores[i] >= threshold),
+                    key=lambda i: (-scores[i], TOPIC_CODES[i]))
+    chosen = [main, *ranked][:max_topics]
     return [TopicCode(code=TOPIC_CODES[i], label=IPTC_TOP_LEVEL[TOPIC_CODES[i]], score=round(scores[i], 4))
             for i in chosen]

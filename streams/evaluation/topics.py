@@ -86,8 +86,8 @@ def evaluate_topics(stories: list[LabelledStory], name: str, classifier: TopicCl
     for story, clean in zip(stories, cleaned):
         if not story.topics:
             continue
-        scores = classifier.scores(clean)
-        assigned = [t.code for t in assign_topics(scores, classifier.threshold, classifier.max_topics)]
+        scores, main = classifier.scores(clean)
+        assigned = [t.code for t in assign_topics(scores, main, classifier.threshold, classifier.max_topics)]
         gold = set(story.topics)
         report.stories += 1
         report.main_correct += assigned[0] == story.topics[0]

@@ -49,6 +49,25 @@ def featurize(stories: list[LabelledStory]) -> Featurized:
                       np.array([s.weight for s in stories]))
 
 
+# Topics a single-label BBC story may also be about without its label saying so: for these, the
+# story is left out of training rather than taken as a negative example.
+_MAY_ALSO_COVER = {
+    "medtop:04000000": ("medtop:11000000", "medtop:09000000", "medtop:02000000", "medtop:13000000",
+                        "medtop:14000000", "medtop:06000000", "medtop:10000000"),
+    "medtop:11000000": ("medtop:04000000", "medtop:14000000", "medtop:02000000", "medtop:16000000",
+                        "medtop:09000000", "medtop:05000000", "medtop:07000000", "medtop:06000000"),
+    "medtop:01000000": ("medtop:10000000", "medtop:08000000", "medtop:14000000", "medtop:04000000"),
+    "medtop:13000000": ("medtop:04000000", "medtop:01000000", "medtop:10000000", "medtop:02000000"),
+    "medtop:15000000": ("medtop:02000000", "medtop:08000000", "medtop:07000000", "medtop:04000000"),
+}
+
+
+def _trainable(stories: list[LabelledStory], k: int) -> np.ndarray:
+    code = TOPIC_CODES[k]
+    return np.array([s.corpus != "bbc" or code in s.topics or code not in _MAY_ALSO_COVER[s.topics[0]]
+                     for s in stories])
+
+
 def training_stories() -> list[LabelledStory]:
     own = [LabelledStory(**{**s.__dict__, "weight": OWN_WEIGHT}) for s in own_training()]
     bbc = [s for s in bbc_news() if not held_out(s.id)]
@@ -94,27 +113,42 @@ def train(out_dir: Path = MODEL_DIR) -> dict:
     platt_a = np.ones(len(TOPIC_CODES))
     platt_b = np.zeros(len(TOPIC_CODES))
     for k in range(len(TOPIC_CODES)):
-        y = data.labels[:, k]
+        # A single-label corpus says what a story is mostly about, not all it covers.
+        rows = np.flatnonzero(_trainable(stories, k))
+        y = data.labels[rows, k]
+        Xk, wk = X[rows], data.weights[rows]
         model = LogisticRegression(C=C, class_weight="balanced", max_iter=2000, solver="liblinear")
         # Out-of-fold scores for Platt scaling: calibration must be fitted on scores for stories
         # the model did not see, or every score would be overconfident.
-        oof = np.zeros(n)
+        oof = np.zeros(len(rows))
         folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=17)
-        for train_idx, test_idx in folds.split(X, y):
+        for train_idx, test_idx in folds.split(Xk, y):
             fold_model = LogisticRegression(C=C, class_weight="balanced", max_iter=2000, solver="liblinear")
-            fold_model.fit(X[train_idx], y[train_idx], sample_weight=data.weights[train_idx])
-            oof[test_idx] = fold_model.decision_function(X[test_idx])
+            fold_model.fit(Xk[train_idx], y[train_idx], sample_weight=wk[train_idx])
+            oof[test_idx] = fold_model.decision_function(Xk[test_idx])
         platt = LogisticRegression(C=1e6, max_iter=1000)
         platt.fit(oof.reshape(-1, 1), y)
         platt_a[k], platt_b[k] = platt.coef_[0, 0], platt.intercept_[0]
-        model.fit(X, y, sample_weight=data.weights)
+        model.fit(Xk, y, sample_weight=wk)
         weights[:, k] = model.coef_[0]
         bias[k] = model.intercept_[0]
+
+    # The main-topic head: one multinomial model over the same features, trained on each story's
+    # first (main) topic, ranks the assigned topics; the per-topic models decide which are assigned.
+    main_labels = np.array([TOPIC_CODES.index(s.topics[0]) for s in stories])
+    main_model = LogisticRegression(C=C, max_iter=3000, class_weight="balanced")
+    main_model.fit(X, main_labels, sample_weight=data.weights)
+    main_weights = np.zeros((X.shape[1], len(TOPIC_CODES)))
+    main_bias = np.full(len(TOPIC_CODES), -1e3)
+    for column, k in enumerate(main_model.classes_):
+        main_weights[:, k] = main_model.coef_[column]
+        main_bias[k] = main_model.intercept_[column]
 
     out_dir.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(out_dir / "model.npz", terms=np.array(kept), idf=idf.astype(np.float32),
                         weights=weights.astype(np.float32), bias=bias.astype(np.float32),
-                        platt_a=platt_a.astype(np.float32), platt_b=platt_b.astype(np.float32))
+                        platt_a=platt_a.astype(np.float32), platt_b=platt_b.astype(np.float32),
+                        main_weights=main_weights.astype(np.float32), main_bias=main_bias.astype(np.float32))
     import sklearn
 
     about = {
