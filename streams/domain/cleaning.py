@@ -38,13 +38,14 @@ _BOILERPLATE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 
-# "WASHINGTON:", "KYIV, Ukraine (AP) —", "BEIJING, Nov. 3 (Xinhua) --", "PARIS (AFP) -"
+# "WASHINGTON:", "KYIV, Ukraine (AP) —", "BEIJING, Nov. 3 (Xinhua) --", "Phnom Penh (AFP) -",
+# "NEW DELHI/WASHINGTON, Aug 6 (Reuters) -", "Taipei, April 15 (CNA)"
 _DATELINE = re.compile(
-    r"""^(?P<place>[A-Z][A-Z .'\-]{1,40}?)
-        (?:,\s*[A-Z][A-Za-z .]{1,30}?)?          # region or country
-        (?:,\s*[A-Z][a-z]{2,4}\.?\s+\d{1,2})?     # ", Nov. 3"
-        (?:\s*\((?P<agency>[A-Za-z .\-]{2,20})\))? # "(AP)"
-        \s*(?::|-{1,2}|\u2014)\s+""",
+    r"""^(?P<place>[A-Z][A-Za-z .'\-]{1,40}?(?:/[A-Z][A-Za-z .'\-]{1,40}?)*)
+        (?:,\s*[A-Z][A-Za-z .]{1,30}?)?             # region or country
+        (?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2})?       # ", Nov. 3"
+        (?:\s*\((?P<agency>[A-Za-z .\-]{2,20})\))?  # "(AP)"
+        \s*(?::|-{1,2}|\u2014|(?<=\))\s)\s*""",
     re.VERBOSE,
 )
 
@@ -119,10 +120,10 @@ def strip_dateline(paragraph: str) -> tuple[str, str | None]:
     if not match:
         return paragraph, None
     place = match.group("place").strip()
-    # A real dateline place is upper case; "A Reuters poll -" style openings are not datelines.
-    if not place.isupper() or len(place) < 3:
+    # Without an agency tag only an upper-case place is a dateline: "A Reuters poll -" is not.
+    if len(place) < 3 or not (place.isupper() or match.group("agency")):
         return paragraph, None
-    return paragraph[match.end():], place.title()
+    return paragraph[match.end():], place.split("/")[0].title()
 
 
 def clean_article(raw: RawArticle) -> CleanArticle:

@@ -22,24 +22,27 @@ def build_automaton(entries: dict[str, Any]) -> ahocorasick.Automaton:
     return automaton
 
 
-def word_matches(automaton: ahocorasick.Automaton, text: str) -> Iterator[tuple[int, int, Any]]:
+def word_matches(automaton: ahocorasick.Automaton, text: str, *,
+                 hyphen_joins: bool = False) -> Iterator[tuple[int, int, Any]]:
     """(start, end, payload) for matches that neither start nor end inside a word.
 
-    A key ending in a symbol ("pledged $") may run straight into the next word or number.
+    A key ending in a symbol ("pledged $") may run straight into the next word or number. With
+    ``hyphen_joins``, a hyphen before a match makes it part of a compound ("Rwanda-backed").
     """
     length = len(text)
     for end_index, (key_length, payload) in automaton.iter(text):
         start = end_index - key_length + 1
-        if start > 0 and _word_char(text[start - 1]):
+        if start > 0 and (_word_char(text[start - 1]) or (hyphen_joins and text[start - 1] == "-")):
             continue
         if end_index + 1 < length and _word_char(text[end_index + 1]) and _word_char(text[end_index]):
             continue
         yield start, end_index + 1, payload
 
 
-def longest_matches(automaton: ahocorasick.Automaton, text: str) -> list[tuple[int, int, Any]]:
+def longest_matches(automaton: ahocorasick.Automaton, text: str, *,
+                    hyphen_joins: bool = False) -> list[tuple[int, int, Any]]:
     """Non-overlapping matches, the longest winning where they overlap, in text order."""
-    hits = sorted(word_matches(automaton, text), key=lambda h: (h[0], -(h[1] - h[0])))
+    hits = sorted(word_matches(automaton, text, hyphen_joins=hyphen_joins), key=lambda h: (h[0], -(h[1] - h[0])))
     chosen = []
     last_end = -1
     for hit in hits:

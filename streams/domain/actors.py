@@ -1,0 +1,198 @@
+"""Who is mentioned in a sentence, and who "he", "it", "the premier" or "the two sides" are.
+
+Mentions come from the gazetteer (people, organisations, countries, capitals and seats of
+government, demonyms), from "Title Name" patterns for people the gazetteer does not know, and
+from group words ("protesters", "police") that act in the story's home country. A story context
+carries what earlier sentences named, so later references resolve.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from schemas.models import Actor
+from streams.domain.gazetteer import ActorEntry, Gazetteer
+
+_TITLES = (r"President|Vice President|Prime Minister|Premier|Chancellor|Foreign Minister|Defen[cs]e Minister|"
+           r"Finance Minister|Interior Minister|Trade Minister|Energy Minister|Health Minister|Transport Minister|"
+           r"Minister|Secretary of State|Secretary-General|Secretary General|Treasury Secretary|"
+           r"Defen[cs]e Secretary|Secretary|Governor|Mayor|General|Gen\.|Lieutenant General|Commander|Admiral|"
+           r"Spokesman|Spokeswoman|Spokesperson|spokesman|spokeswoman|spokesperson|Ambassador|ambassador|envoy|"
+           r"Envoy|King|Queen|Crown Prince|Emir|Sheikh|Senator|Sen\.|Rep\.|Speaker|leader|Leader|chief|Chief|"
+           r"Director|director|Chairman|chairman|Chairwoman|CEO|Justice|Judge|judge|prosecutor|Prosecutor|Pope|"
+           r"Archbishop|commander|negotiator|official|minister|president|premier")
+_NAME = r"(?:[A-Z][a-zA-Z'\-]+|[A-Z]\.)(?:\s(?:[A-Z][a-zA-Z'\-]+|[A-Z]\.|bin|al|de|da|van|von|der|le)){0,3}"
+_TITLED_PERSON = re.compile(rf"\b(?P<title>{_TITLES})\s+(?P<name>{_NAME})")
+_PERSON_PRONOUN = re.compile(r"\b(?:he|she|He|She)\b")
+_THING_PRONOUN = re.compile(r"\b(?:it|It|its|Its)\b")
+_SHORT_REFERENCE = re.compile(r"\b(?:the|The)\s+(?P<title>president|premier|prime minister|chancellor|minister|"
+                              r"foreign minister|secretary|governor|leader|king|emir|pontiff|pope|envoy)\b")
+_BOTH_SIDES = re.compile(r"\b(?:the two sides|both sides|the sides|the two countries|both countries|"
+                         r"the two nations|both nations|the two governments|both governments|the two leaders|"
+                         r"both leaders|the neighbours|the neighbors)\b", re.IGNORECASE)
+_PREPOSITIONS = frozenset({"with", "to", "from", "of", "for", "against", "on", "at", "in", "over", "into", "toward",
+                           "towards", "between", "among", "by", "about", "like", "than", "near", "across", "via",
+                           "under", "including", "around", "off", "through", "onto", "upon"})
+_GROUP_ROLES = frozenset({"civilians", "police", "military", "rebels", "opposition", "labour", "militants"})
+_WORD = re.compile(r"[A-Za-z']+")
+
+
+@dataclass
+class Mention:
+    start: int
+    end: int
+    actor: Actor
+    kind: str  # person | organisation | country | capital | metonym | demonym | group
+    prepositional: bool = False
+    via: str = "gazetteer"  # gazetteer | title | role | pronoun | reference
+
+
+@dataclass
+class StoryContext:
+    """What earlier sentences named, so references in later ones resolve."""
+
+    home_country: str | None = None
+    last_person: Mention | None = None
+    last_subject_group: Mention | None = None
+    countries: list[str] = field(default_factory=list)  # in order of first mention
+    by_surname: dict[str, Actor] = field(default_factory=dict)
+    by_title: dict[str, Actor] = field(default_factory=dict)
+
+    def note_country(self, code: str | None) -> None:
+        if code and len(code) == 3 and code not in self.countries:
+            self.countries.append(code)
+
+
+def word_before(text: str, start: int) -> str:
+    words = _WORD.findall(text[max(0, start - 40):start])
+    while words and words[-1].lower() in ("the", "a", "an", "its", "their", "his", "her", "our"):
+        words.pop()
+    return words[-1].lower() if words else ""
+
+
+class ActorFinder:
+    def __init__(self, gazetteer: Gazetteer) -> None:
+        self.gazetteer = gazetteer
+        groups = sorted((w for w, role in gazetteer.role_words.items() if role in _GROUP_ROLES and " " not in w),
+                        key=len, reverse=True)
+        self._groups = re.compile(r"\b(?:%s)\b" % "|".join(map(re.escape, groups)), re.IGNORECASE) if groups else None
+
+    def _actor(self, entry: ActorEntry, surface: str) -> Actor:
+        if entry.kind in ("person", "organisation"):
+            return Actor(name=entry.name, country=entry.country, role=entry.role)
+        if entry.kind == "demonym":
+            return Actor(name=self.gazetteer.country_names.get(entry.country, surface), country=entry.country)
+        name = surface if entry.kind in ("capital", "metonym") else entry.name
+        return Actor(name=name, country=entry.country, role=entry.role)
+
+    def mentions(self, sentence: str, context: StoryContext) -> list[Mention]:
+        # News agencies report events; they are not parties to them.
+        mentions = [Mention(s, e, self._actor(entry, sentence[s:e]), entry.kind)
+                    for s, e, entry in self.gazetteer.matches(sentence) if entry.role != "media"]
+        mentions = self._titled_people(sentence, mentions, context)
+        mentions = self._merge_modifiers(sentence, mentions)
+        mentions += self._references(sentence, mentions, context)
+        mentions.sort(key=lambda m: m.start)
+        for mention in mentions:
+            mention.prepositional = word_before(sentence, mention.start) in _PREPOSITIONS
+            context.note_country(mention.actor.country)
+            if mention.kind == "person" and mention.via != "pronoun":
+                context.last_person = mention
+                if mention.via in ("gazetteer", "title"):
+                    context.by_surname.setdefault(mention.actor.name.split()[-1], mention.actor)
+            elif not mention.prepositional and mention.kind != "person" and mention.via != "pronoun":
+                context.last_subject_group = mention
+        return mentions
+
+    def _titled_people(self, sentence: str, mentions: list[Mention], context: StoryContext) -> list[Mention]:
+        for match in _TITLED_PERSON.finditer(sentence):
+            start, end = match.span("name")
+            if any(m.start <= start < m.end or start <= m.start < end for m in mentions):
+                continue
+            name = match.group("name")
+            if name.split()[0].lower() in self.gazetteer.role_words or len(name) < 3:
+                continue
+            country = None
+            for previous in reversed(mentions):
+                if previous.end <= match.start() and match.start() - previous.end <= 40:
+                    country = previous.actor.country
+                    break
+            country = country or context.home_country
+            role = self.gazetteer.role_words.get(match.group("title").lower(), "government")
+            actor = Actor(name=name, country=country, role=role)
+            mentions.append(Mention(start, end, actor, "person", via="title"))
+            context.by_title[match.group("title").lower()] = actor
+        for surname, actor in context.by_surname.items():
+            for found in re.finditer(rf"\b{re.escape(surname)}\b", sentence):
+                if not any(m.start <= found.start() < m.end for m in mentions):
+                    mentions.append(Mention(found.start(), found.end(), actor, "person", via="reference"))
+        mentions.sort(key=lambda m: m.start)
+        return mentions
+
+    def _merge_modifiers(self, sentence: str, mentions: list[Mention]) -> list[Mention]:
+        """"Chinese President Xi Jinping" is one actor; "Russian troops" a military one."""
+        merged: list[Mention] = []
+        for mention in mentions:
+            if merged and mention.kind == "person" and merged[-1].kind in ("demonym", "country", "capital"):
+                gap = sentence[merged[-1].end:mention.start]
+                if len(gap) <= 45 and not re.search(r"[,;.]|\band\b", gap):
+                    previous = merged.pop()
+                    if mention.actor.country is None:
+                        mention.actor = mention.actor.model_copy(update={"country": previous.actor.country})
+                    mention.start = previous.start
+            merged.append(mention)
+        for mention in merged:
+            if mention.kind in ("demonym", "country", "capital", "metonym"):
+                tail = re.match(r"(?:'s)?\s+((?:[a-z-]+\s+){0,2}?[a-z]+)", sentence[mention.end:mention.end + 40])
+                if tail:
+                    for word in reversed(tail.group(1).split()):
+                        role = self.gazetteer.role_words.get(word)
+                        if role:
+                            mention.actor = mention.actor.model_copy(update={"role": role})
+                            break
+        return merged
+
+    def _references(self, sentence: str, mentions: list[Mention], context: StoryContext) -> list[Mention]:
+        found: list[Mention] = []
+
+        def free(position: int) -> bool:
+            return not any(m.start <= position < m.end for m in mentions + found)
+
+        for match in _PERSON_PRONOUN.finditer(sentence):
+            antecedent = next((m for m in reversed(mentions) if m.kind == "person" and m.end <= match.start()),
+                              None) or context.last_person
+            if antecedent and free(match.start()):
+                found.append(Mention(match.start(), match.end(), antecedent.actor, "person", via="pronoun"))
+        for match in _THING_PRONOUN.finditer(sentence):
+            antecedent = next((m for m in reversed(mentions) if m.kind != "person" and m.end <= match.start()
+                               and word_before(sentence, m.start) not in _PREPOSITIONS), None)
+            antecedent = antecedent or context.last_subject_group
+            if antecedent and free(match.start()):
+                found.append(Mention(match.start(), match.end(), antecedent.actor, antecedent.kind, via="pronoun"))
+        for match in _SHORT_REFERENCE.finditer(sentence):
+            actor = context.by_title.get(match.group("title").lower())
+            if actor is None and context.last_person is not None:
+                actor = context.last_person.actor
+            if actor is not None and free(match.start()):
+                found.append(Mention(match.start(), match.end(), actor, "person", via="reference"))
+        for match in _BOTH_SIDES.finditer(sentence):
+            if len(context.countries) >= 2 and free(match.start()):
+                first, second = context.countries[0], context.countries[1]
+                name = self.gazetteer.country_names
+                found.append(Mention(match.start(), match.start() + 1,
+                                     Actor(name=name.get(first, first), country=first, role="government"),
+                                     "country", via="pair"))
+                found.append(Mention(match.end() - 1, match.end(),
+                                     Actor(name=name.get(second, second), country=second, role="government"),
+                                     "country", via="pair"))
+        if self._groups is not None and context.home_country:
+            for hit in self._groups.finditer(sentence):
+                if any(m.start <= hit.start() < m.end + 25 for m in mentions):
+                    continue  # "Kenyan police": the demonym already names the group's country
+                role = self.gazetteer.role_words.get(hit.group(0).lower())
+                if free(hit.start()):
+                    found.append(Mention(hit.start(), hit.end(),
+                                         Actor(name=hit.group(0), country=context.home_country, role=role),
+                                         "group", via="role"))
+        return found

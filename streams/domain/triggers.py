@@ -1,0 +1,149 @@
+"""Where a sentence says that something happened: PLOVER triggers.
+
+Two curated layers, both data (``data/events/``):
+  * ``triggers.json``: literal phrases ("held talks with", "imposed sanctions on", "denied");
+  * ``frames.json``: a verb followed within a few words by an object that makes it an event
+    ("fired ... ballistic missile", "sent ... tents", "imposed ... tariff").
+Where matches overlap, the longest wins. Governing verbs then combine with the act they govern:
+"denied threatening" is REJECT, "threatened to impose sanctions" THREATEN, "urged ... to withdraw"
+REQUEST, "agreed to suspend curbs" CONCEDE.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from streams.domain.matching import build_automaton, longest_matches, word_matches
+
+# "agreed to suspend curbs" is the concession itself; "agreed to a ceasefire" stays an agreement.
+_MATERIAL_COMMITMENTS = {"CONCEDE", "AID"}
+# "would take corresponding action if ...", "could apply its law against U.S. goods if ...": a
+# conditional act is a threat whatever the act.
+_CONDITIONAL_THREAT = re.compile(
+    r"\b(?:would|could|will|might)\s+(?:not\s+)?(?:take|respond|retaliate|act|apply|impose|review|enforce|hit|"
+    r"strike|use|consider|suspend|cut|close|block|leave|withdraw|quit|oppose|punish|sanction|expel|target|"
+    r"attack|intervene|come|launch|deploy|seize|freeze)\b(?=[^.;]*\b(?:if|unless|should)\b)")
+_GAP_BREAK = re.compile(r"[;.]|\b(?:and|but|while|which|who|after|before|because|as)\b")
+
+
+@dataclass(frozen=True)
+class Trigger:
+    event_type: str
+    mode: str | None
+    cameo: str | None
+    voice: str = "active"  # active | passive | noun
+    needs_actor: bool = False
+
+
+Hit = tuple[int, int, Trigger]
+_THREAT = Trigger("THREATEN", None, "13")
+
+
+def _read(name: str) -> dict:
+    return json.loads(resources.files("streams").joinpath(f"data/events/{name}.json").read_text(encoding="utf-8"))
+
+
+@dataclass
+class _Frame:
+    trigger: Trigger
+    objects: object | None  # automaton over object forms, or None for verb-only frames
+    max_gap: int
+
+
+class TriggerLexicon:
+    def __init__(self, phrases, verbs, frames: list[_Frame]) -> None:  # noqa: ANN001 - automata
+        self.phrases = phrases
+        self.verbs = verbs
+        self.frames = frames
+
+    @classmethod
+    @lru_cache(maxsize=1)
+    def load(cls) -> "TriggerLexicon":
+        data = _read("triggers")
+        phrases: dict[str, Trigger] = {}
+        for block in data["types"]:
+            roots = block.get("cameo_roots") or [block["cameo_root"]]
+            for trig in block["triggers"]:
+                cameo = trig.get("cameo") or block["cameo_root"]
+                # A trigger's specific code may sit under another CAMEO root; the root reported
+                # is always one the PLOVER type maps to.
+                if not any(cameo.startswith(root) for root in roots):
+                    cameo = block["cameo_root"]
+                spec = Trigger(block["type"], trig.get("mode"), cameo, trig.get("voice", "active"),
+                               bool(trig.get("needs_actor", False)))
+                for form in trig["forms"]:
+                    phrases.setdefault(form.lower().strip(), spec)
+        frames: list[_Frame] = []
+        verbs: dict[str, list[int]] = {}
+        for number, row in enumerate(_read("frames")["frames"]):
+            spec = Trigger(row["type"], row.get("mode"), row.get("cameo"))
+            objects = build_automaton({o.lower(): o for o in row["objects"]}) if row["objects"] else None
+            frames.append(_Frame(spec, objects, row["max_gap"]))
+            for verb in row["verbs"]:
+                verbs.setdefault(verb.lower(), []).append(number)
+        return cls(build_automaton(phrases), build_automaton(verbs), frames)
+
+    def _frame_hits(self, lowered: str) -> list[Hit]:
+        hits: list[Hit] = []
+        for start, end, numbers in word_matches(self.verbs, lowered, hyphen_joins=True):
+            for number in numbers:
+                frame = self.frames[number]
+                if frame.objects is None:
+                    hits.append((start, end, frame.trigger))
+                    continue
+                window = lowered[end:end + 12 * (frame.max_gap + 2)]
+                words = window.split()
+                limit = len(" ".join(words[: frame.max_gap + 3])) + 1
+                found = None
+                for o_start, o_end, _ in word_matches(frame.objects, window[:limit]):
+                    if _GAP_BREAK.search(window[:o_start]):
+                        break
+                    found = o_end
+                    break
+                if found is not None:
+                    hits.append((start, end + found, frame.trigger))
+        return hits
+
+    def find(self, sentence: str) -> list[Hit]:
+        lowered = sentence.lower()
+        candidates = [*longest_matches(self.phrases, lowered, hyphen_joins=True), *self._frame_hits(lowered)]
+        threat = _CONDITIONAL_THREAT.search(lowered)
+        if threat:
+            # The conditional threat replaces whatever acts it names.
+            candidates = [h for h in candidates if not threat.start() <= h[0] < lowered.find(" if ", threat.end()) + 1]
+            candidates.append((threat.start(), threat.end(), _THREAT))
+        candidates.sort(key=lambda h: (h[0], -(h[1] - h[0])))
+        chosen: list[Hit] = []
+        for hit in candidates:
+            if chosen and hit[0] < chosen[-1][1]:
+                continue
+            chosen.append(hit)
+        return combine(sentence, chosen)
+
+
+def govern(outer: Trigger, inner: Trigger) -> Trigger | None:
+    """The event a governing verb and the act it governs make together, or None if unrelated."""
+    if outer.event_type in ("REJECT", "THREATEN", "REQUEST"):
+        return outer  # "denied threatening Estonia", "threatened to impose sanctions", "urged X to withdraw"
+    if outer.event_type == "AGREE":
+        return inner if inner.event_type in _MATERIAL_COMMITMENTS else outer
+    return None
+
+
+def combine(sentence: str, hits: list[Hit]) -> list[Hit]:
+    result: list[Hit] = []
+    for start, end, spec in hits:
+        if result:
+            p_start, p_end, previous = result[-1]
+            gap = sentence[p_end:start]
+            if len(gap) <= 40 and not re.search(r"[;,.]", gap):
+                combined = govern(previous, spec)
+                if combined is not None:
+                    result[-1] = (p_start, end, combined)
+                    continue
+        result.append((start, end, spec))
+    return result
