@@ -41,7 +41,7 @@ _REPORTED_DATE = re.compile(r"\b(?:said|says|told|announced|confirmed|reported|a
 _VERBAL_TYPES = frozenset({"ACCUSE", "REJECT", "REQUEST", "SUPPORT", "THREATEN", "AGREE", "CONSULT"})
 _SYMMETRIC_TYPES = frozenset({"CONSULT", "COOPERATE"})
 _CONDITION = re.compile(r"\b(?:if|unless|should)\b")
-_SAID_AFTER = re.compile(r"(?:\s*\([A-Z]+\))?\s+(?:\w+\s+){0,2}?(?:said|says|told|reported|announced|stated)\b")
+_SAID_AFTER = re.compile(r"[^,.;]{0,45}?\b(?:said|says|told|reported|announced|stated)\b")
 _COORDINATION = re.compile(r"^\s*(?:and|&|,|, and)\s*$")
 _FORCE_TYPES = frozenset({"ASSAULT", "SANCTION", "COERCE", "MOBILIZE"})
 _VISIT_TARGET_WORDS = frozenset({"to", "in", "visit", "visited", "visits", "visiting"})
@@ -65,6 +65,7 @@ class EventExtractor:
         self.lexicon = lexicon
         self.capitals = finder.gazetteer.capitals
         self.fill_targets = True
+        self.no_fill_types: frozenset[str] = frozenset()
         self.drop_untargeted = False
 
     @classmethod
@@ -123,8 +124,11 @@ class EventExtractor:
         """An act with no stated target is usually aimed at the story's other main party."""
         if not self.fill_targets:
             return None
+        if candidate.event_type in self.no_fill_types:
+            return None
         source_country = candidate.source.actor.country
-        other = next((c for c in salience[:3] if c != source_country), None)
+        names = self.finder.gazetteer.country_names
+        other = next((c for c in salience[:3] if c != source_country and c in names), None)
         if other is None:
             return None
         name = self.finder.gazetteer.country_names.get(other, other)
@@ -191,6 +195,9 @@ class EventExtractor:
                     event_type = "COOPERATE"  # "X and Y staged drills": joint exercises
         if source is None:
             return None  # an act with nobody doing it is not an event a subscriber can use
+        explicit_target = target is not None and target.via != "role"
+        if trigger.mode == "visit" and not explicit_target:
+            return None  # "go to the hospital", "head to tail": a visit needs a destination we know
         if trigger.needs_actor and source.via == "role":
             return None
         if target is not None and _same_party(target, source):

@@ -41,6 +41,7 @@ class Trigger:
 
 Hit = tuple[int, int, Trigger]
 _THREAT = Trigger("THREATEN", None, "13")
+_CONDITION = re.compile(r"\b(?:if|unless)\b")
 
 
 def _read(name: str) -> dict:
@@ -111,11 +112,15 @@ class TriggerLexicon:
     def find(self, sentence: str) -> list[Hit]:
         lowered = sentence.lower()
         candidates = [*longest_matches(self.phrases, lowered, hyphen_joins=True), *self._frame_hits(lowered)]
-        threat = _CONDITIONAL_THREAT.search(lowered)
-        if threat:
-            # The conditional threat replaces whatever acts it names.
-            candidates = [h for h in candidates if not threat.start() <= h[0] < lowered.find(" if ", threat.end()) + 1]
-            candidates.append((threat.start(), threat.end(), _THREAT))
+        condition = _CONDITION.search(lowered)
+        if condition:
+            # What happens "if Taiwan were attacked" has not happened.
+            candidates = [h for h in candidates if h[0] < condition.start()]
+            threat = _CONDITIONAL_THREAT.search(lowered)
+            if threat and threat.start() < condition.start():
+                # The conditional threat replaces whatever acts it names.
+                candidates = [h for h in candidates if h[0] < threat.start()]
+                candidates.append((threat.start(), threat.end(), _THREAT))
         candidates.sort(key=lambda h: (h[0], -(h[1] - h[0])))
         chosen: list[Hit] = []
         for hit in candidates:

@@ -1,0 +1,142 @@
+"""Event extraction on the hard cases real copy throws at it (issue: who did what to whom)."""
+
+from __future__ import annotations
+
+import pytest
+
+from schemas.models import RawArticle
+from streams.domain.cleaning import clean_article
+from streams.domain.extract import EventExtractor
+
+
+@pytest.fixture(scope="module")
+def extractor() -> EventExtractor:
+    return EventExtractor.load()
+
+
+def extract(extractor, body: str, headline: str = "Story", published_at: str = "2025-11-25T10:00:00Z",
+            dateline: str | None = None):
+    raw = RawArticle(id="t", headline=headline, body=body, published_at=published_at, dateline=dateline)
+    return extractor.extract(clean_article(raw), raw, pipeline_version="test")
+
+
+def summary(events) -> list[tuple]:
+    return [(e.event_type.value, e.source.country if e.source else None, e.target.country if e.target else None,
+             e.date) for e in events]
+
+
+def test_seed_story_core_events(extractor, seed):
+    raw = RawArticle.model_validate(seed)
+    found = set(summary(extractor.extract(clean_article(raw), raw, pipeline_version="test")))
+    assert ("CONSULT", "CHN", "USA", "2025-11-24") in found  # the phone call on Monday
+    assert ("REQUEST", "CHN", "USA", "2025-11-24") in found  # urging Washington
+    assert ("REJECT", "TWN", "CHN", None) in found  # Cho dismissed Xi's comments
+    assert ("CONSULT", "USA", "CHN", "2026-04") in found  # would visit China in April
+    assert ("CONSULT", "CHN", "USA", "2026") in found  # expected to visit Washington later in 2026
+    assert ("CONSULT", "JPN", "USA", None) in found  # Takaichi also spoke with Trump
+    assert any(t == "CONCEDE" and s == "USA" and g == "CHN" for t, s, g, _ in found)  # easing tariffs
+
+
+def test_boilerplate_and_headline_yield_no_events(extractor):
+    body = ("The two ministers discussed fisheries quotas.\n"
+            "Read more: Russia attacks Ukraine with hundreds of drones\n"
+            "Comments are closed, but trackbacks and pingbacks are open.")
+    events = extract(extractor, body, headline="Iran threatens to close Strait of Hormuz")
+    assert events == []
+
+
+@pytest.mark.parametrize("body,expected", [
+    ("Beijing imposed sanctions on 10 U.S. defense companies on Tuesday.", ("SANCTION", "CHN", "USA")),
+    ("The Kremlin condemned the European Union on Monday.", ("ACCUSE", "RUS", "EUR")),
+    ("Downing Street welcomed the Irish government's offer on Friday.", ("SUPPORT", "GBR", "IRL")),
+    ("Tokyo lodged a diplomatic protest with China on Thursday.", ("ACCUSE", "JPN", "CHN")),
+])
+def test_metonyms_stand_for_governments(extractor, body, expected):
+    assert expected in [s[:3] for s in summary(extract(extractor, body))]
+
+
+def test_demonym_title_name_is_one_actor(extractor):
+    [event] = [e for e in extract(extractor, "Chinese President Xi Jinping held talks with Nigerian President "
+                                             "Bola Tinubu in Beijing on Monday.") if e.event_type.value == "CONSULT"]
+    assert (event.source.name, event.source.country) == ("Xi Jinping", "CHN")
+    assert event.target.country == "NGA"
+
+
+def test_unknown_person_gets_country_from_demonym_and_title(extractor):
+    events = extract(extractor, "Ghanaian Trade Minister Kwame Boateng-Mensah accused Nigeria of dumping rice.")
+    assert [(e.event_type.value, e.source.name, e.source.country, e.target.country) for e in events] == [
+        ("ACCUSE", "Kwame Boateng-Mensah", "GHA", "NGA")]
+
+
+def test_pronouns_and_short_references_resolve(extractor):
+    body = ("Taiwan's Premier Cho Jung-tai spoke in Taipei on Monday. "
+            "On Tuesday he rejected Beijing's proposal. "
+            "Later the premier accused China of intimidation.")
+    found = summary(extract(extractor, body))
+    assert ("REJECT", "TWN", "CHN", "2025-11-25") in found
+    assert any(t == "ACCUSE" and s == "TWN" and g == "CHN" for t, s, g, _ in found)
+
+
+def test_denial_is_reject_not_the_denied_act(extractor):
+    found = summary(extract(extractor, "The Kremlin on Monday denied threatening Estonia."))
+    assert ("REJECT", "RUS", "EST", "2025-11-24") in found
+    assert not any(t == "THREATEN" for t, *_ in found)
+
+
+def test_negated_act_is_not_an_event(extractor):
+    assert not any(e.event_type.value == "ASSAULT" for e in extract(
+        extractor, "Israel did not attack Iranian nuclear sites on Monday, the army said."))
+
+
+def test_conditional_force_is_a_threat(extractor):
+    found = summary(extract(extractor, "Washington could impose further tariffs on India if New Delhi keeps "
+                                       "buying Russian oil."))
+    assert [t for t, *_ in found] == ["THREATEN"]
+    assert found[0][1] == "USA"
+
+
+def test_reported_speech_keeps_the_actor_not_the_reporter(extractor):
+    found = summary(extract(extractor, "According to China's foreign ministry, Japan expelled two Chinese "
+                                       "diplomats on Friday."))
+    assert ("SANCTION", "JPN", "CHN", "2025-11-21") in found
+
+
+def test_future_visit_resolves_forward(extractor):
+    found = summary(extract(extractor, "Trump said he would visit China in April.",
+                            published_at="2025-11-25T10:00:00Z"))
+    assert ("CONSULT", "USA", "CHN", "2026-04") in found
+
+
+def test_several_events_in_one_sentence(extractor):
+    found = summary(extract(extractor, "Russia on Sunday expelled two Estonian diplomats, while Estonia "
+                                       "summoned the Russian ambassador."))
+    assert ("SANCTION", "RUS", "EST", "2025-11-23") in found
+    assert any(t == "ACCUSE" and s == "EST" and g == "RUS" for t, s, g, _ in found)
+
+
+def test_same_event_twice_is_one_event(extractor):
+    body = ("Thai police arrested 12 Cambodian nationals on Monday. "
+            "The Cambodian nationals were arrested by Thai police on Monday, officials said.")
+    coerce = [e for e in extract(extractor, body, dateline="BANGKOK") if e.event_type.value == "COERCE"]
+    assert len(coerce) == 1
+
+
+def test_background_history_is_not_news(extractor):
+    body = "In 2019, North Korea fired missiles at South Korea. On Monday the two Koreas held talks in Panmunjom."
+    found = summary(extract(extractor, body))
+    assert not any(t in ("ASSAULT", "MOBILIZE") for t, *_ in found)
+
+
+def test_quantities_attach(extractor):
+    [event] = [e for e in extract(extractor, "Norway pledged $60 million in aid to Brazil on Friday.")
+               if e.event_type.value == "AID"]
+    assert [(q.amount, q.unit) for q in event.quantities] == [(60e6, "USD")]
+    assert (event.source.country, event.target.country) == ("NOR", "BRA")
+
+
+def test_event_ids_are_stable_and_distinct(extractor, seed):
+    raw = RawArticle.model_validate(seed)
+    first = extractor.extract(clean_article(raw), raw, pipeline_version="p")
+    again = extractor.extract(clean_article(raw), raw, pipeline_version="p")
+    assert [e.event_id for e in first] == [e.event_id for e in again]
+    assert len({e.event_id for e in first}) == len(first)
