@@ -24,10 +24,10 @@ _MATERIAL_COMMITMENTS = {"CONCEDE", "AID"}
 # "would take corresponding action if ...", "could apply its law against U.S. goods if ...": a
 # conditional act is a threat whatever the act.
 _CONDITIONAL_THREAT = re.compile(
-    r"\b(?:would|could|will|might)\s+(?:not\s+)?(?:take|respond|retaliate|act|apply|impose|review|enforce|hit|"
+    r"\b(?:would|could|will|might)\s+(?:not\s+)?\"?(?:take|respond|retaliate|act|apply|impose|review|enforce|hit|"
     r"strike|use|consider|suspend|cut|close|block|leave|withdraw|quit|oppose|punish|sanction|expel|target|"
-    r"attack|intervene|come|launch|deploy|seize|freeze)\b(?=[^.;]*\b(?:if|unless|should)\b)")
-_GAP_BREAK = re.compile(r"[;.]|\b(?:and|but|while|which|who|after|before|because|as)\b")
+    r"attack|intervene|come|launch|deploy|seize|freeze)\b(?=[^;]{0,200}?\b(?:if|unless)\b)")
+_GAP_BREAK = re.compile(r"[;]|\.\s|\b(?:and|but|while|which|who|whom|whose|that|after|before|because|as|if|unless)\b")
 
 
 @dataclass(frozen=True)
