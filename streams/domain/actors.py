@@ -188,7 +188,8 @@ class ActorFinder:
                                      "country", via="pair"))
         if self._groups is not None and context.home_country:
             for hit in self._groups.finditer(sentence):
-                if any(m.start <= hit.start() < m.end + 25 for m in mentions):
+                if any(m.start <= hit.start() <= m.end + 3 or sentence[m.end:hit.start()] in ("'s ", " ")
+                       for m in mentions):
                     continue  # "Kenyan police": the demonym already names the group's country
                 role = self.gazetteer.role_words.get(hit.group(0).lower())
                 if free(hit.start()):

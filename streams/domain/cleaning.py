@@ -41,11 +41,11 @@ _BOILERPLATE = re.compile(
 # "WASHINGTON:", "KYIV, Ukraine (AP) —", "BEIJING, Nov. 3 (Xinhua) --", "Phnom Penh (AFP) -",
 # "NEW DELHI/WASHINGTON, Aug 6 (Reuters) -", "Taipei, April 15 (CNA)"
 _DATELINE = re.compile(
-    r"""^(?P<place>[A-Z][A-Za-z .'\-]{1,40}?(?:/[A-Z][A-Za-z .'\-]{1,40}?)*)
-        (?:,\s*[A-Z][A-Za-z .]{1,30}?)?             # region or country
-        (?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2})?       # ", Nov. 3"
-        (?:\s*\((?P<agency>[A-Za-z .\-]{2,20})\))?  # "(AP)"
-        \s*(?::|-{1,2}|\u2014|(?<=\))\s)\s*""",
+    r"""^(?:(?P<place>[A-Z][A-Za-z\u00C0-\u017F .'\-]{1,40}?(?:/[A-Z][A-Za-z .'\-]{1,40}?)*)
+        (?:,\s*[A-Z][A-Za-z .]{1,30}?)?)?           # place, optional region or country
+        (?:,?\s*[A-Z][A-Za-z]{2,8}\.?\s+\d{1,2}\b)?  # ", Nov. 3" / "Aug. 21" / "SEP 26"
+        (?:\s*\((?P<agency>[A-Za-z .\-]{2,20})\)|,?\s+(?P<bare>AP|AFP|Reuters|Xinhua|Kyodo|Yonhap|BNS|PTI|EFE|ANSA|dpa|UPI|CNA|Bernama|Anadolu|TASS))?
+        \s*(?:\.?-{1,2}|:|\u2014|(?<=\))\s)\s*""",
     re.VERBOSE,
 )
 
@@ -117,13 +117,16 @@ def split_sentences(paragraph: str) -> list[str]:
 
 def strip_dateline(paragraph: str) -> tuple[str, str | None]:
     match = _DATELINE.match(paragraph)
-    if not match:
+    if not match or match.end() == 0:
         return paragraph, None
-    place = match.group("place").strip()
+    place = (match.group("place") or "").strip()
+    agency = match.group("agency") or match.group("bare")
     # Without an agency tag only an upper-case place is a dateline: "A Reuters poll -" is not.
-    if len(place) < 3 or not (place.isupper() or match.group("agency")):
+    if not agency and (len(place) < 3 or not place.isupper()):
         return paragraph, None
-    return paragraph[match.end():], place.split("/")[0].title()
+    if not place and not agency:
+        return paragraph, None
+    return paragraph[match.end():], (place.split("/")[0].title() or None) if place else None
 
 
 def clean_article(raw: RawArticle) -> CleanArticle:
@@ -148,6 +151,8 @@ def clean_article(raw: RawArticle) -> CleanArticle:
         if len(paragraphs) < 2 and not found_dateline:
             # The dateline opens the first paragraph, or the second after a standfirst.
             line, found_dateline = strip_dateline(line)
+            if found_dateline is None:  # "(ANSA) - MILAN, SEP 26 - ...": agency first, then place
+                line, found_dateline = strip_dateline(line)
             dateline = dateline or found_dateline
             if line == headline:  # scraped copy often repeats the headline as the first line
                 continue

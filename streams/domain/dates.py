@@ -29,7 +29,10 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         rf"\b(?:on\s+)?(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<month>{_MONTH_NAMES})(?:,?\s+(?P<year>(?:19|20)\d{{2}}))?")),
     ("weekday", re.compile(rf"\b(?:(?P<rel>last|next|this|on|from|until|by)\s+)?(?P<weekday>{_WEEKDAY_NAMES})\b")),
     ("relative_day", re.compile(r"\b(?P<word>today|yesterday|tomorrow|tonight|last night|this morning|this afternoon|"
-                                r"this evening|earlier today)\b", re.IGNORECASE)),
+                                r"this evening|earlier today|overnight)\b", re.IGNORECASE)),
+    # Week-sized spans have no ISO form: they resolve to the month they fall in.
+    ("relative_week", re.compile(r"\b(?P<rel>last|this|next|earlier this|later this|over the|at the|"
+                                 r"past)\s+(?P<unit>week|weekend)\b", re.IGNORECASE)),
     ("month_year", re.compile(
         rf"\b(?:(?P<part>early|mid|late|end of|beginning of)[- ]?)?(?P<month>{_MONTH_NAMES})(?:\s+(?P<year>(?:19|20)\d{{2}}))?\b")),
     ("relative_period", re.compile(r"\b(?P<rel>this|next|last|later this|earlier this|later next)\s+"
@@ -108,6 +111,15 @@ def _resolve(kind: str, match: re.Match[str], anchor: date, future: bool) -> str
         word = g["word"].lower()
         offset = {"yesterday": -1, "tomorrow": 1, "last night": -1}.get(word, 0)
         return (anchor + timedelta(days=offset)).isoformat()
+    if kind == "relative_week":
+        rel, unit = g["rel"].lower(), g["unit"].lower()
+        if rel == "next" or (rel in ("this", "at the") and unit == "weekend" and future):
+            day = anchor + timedelta(days=7 if rel == "next" else (5 - anchor.weekday()) % 7)
+        elif rel in ("last", "past", "over the", "at the"):
+            day = anchor - timedelta(days=7 if unit == "week" else (anchor.weekday() - 5) % 7 or 7)
+        else:
+            day = anchor
+        return f"{day.year:04d}-{day.month:02d}"
     if kind == "month_year":
         month = _MONTHS[g["month"].lower().rstrip(".")]
         year = int(g["year"]) if g.get("year") else _month_year(anchor, month, future)

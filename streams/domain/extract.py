@@ -39,6 +39,7 @@ _CONDITIONAL_CUES = re.compile(r"\b(?:could|might|may|would|threaten(?:s|ed)? to
 _RELATIVE = re.compile(r",\s*(?:who|which)\s*$")
 _REPORTED_DATE = re.compile(r"\b(?:said|says|told|announced|confirmed|reported|added|stated)\s+(?:on\s+)?$")
 _VERBAL_TYPES = frozenset({"ACCUSE", "REJECT", "REQUEST", "SUPPORT", "THREATEN", "AGREE", "CONSULT"})
+_DOMESTIC_ROLES = frozenset({"civilians", "labour", "opposition", "rebels", "militants"})
 _SYMMETRIC_TYPES = frozenset({"CONSULT", "COOPERATE"})
 _CONDITION = re.compile(r"\b(?:if|unless|should)\b")
 _SAID_AFTER = re.compile(r"[^,.;]{0,45}?\b(?:said|says|told|reported|announced|stated)\b")
@@ -126,8 +127,13 @@ class EventExtractor:
             return None
         if candidate.event_type in self.no_fill_types:
             return None
-        source_country = candidate.source.actor.country
+        source = candidate.source
+        source_country = source.actor.country
         names = self.finder.gazetteer.country_names
+        if source.actor.role in _DOMESTIC_ROLES and source_country in names:
+            # Protesters, strikers, rebels act against their own government.
+            return Mention(-1, -1, Actor(name=names[source_country], country=source_country, role="government"),
+                           "group", via="inferred")
         other = next((c for c in salience[:3] if c != source_country and c in names), None)
         if other is None:
             return None
