@@ -34,7 +34,8 @@ _FUTURE_CUES = re.compile(r"\b(?:will|would|'ll|shall|plans? to|planning to|expe
                           r"intends? to|going to|due to|to)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
 _NEGATION_CUES = re.compile(r"\b(?:not|never|no longer|n't|neither|nor|without|failed to|refused to)\s+"
                             r"(?:\w+\s+){0,2}$", re.IGNORECASE)
-_CONDITIONAL_CUES = re.compile(r"\b(?:could|might|may|would|threaten(?:s|ed)? to|vow(?:s|ed)? to|ready to|"
+# "said it would send aid" is a plan, not a threat; "would ... if" is handled with the trigger.
+_CONDITIONAL_CUES = re.compile(r"\b(?:could|might|may|threaten(?:s|ed)? to|vow(?:s|ed)? to|ready to|"
                                r"prepared to)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
 _RELATIVE = re.compile(r",\s*(?:who|which)\s*$")
 _REPORTED_DATE = re.compile(r"\b(?:said|says|told|announced|confirmed|reported|added|stated)\s+(?:on\s+)?$")
@@ -137,8 +138,8 @@ class EventExtractor:
         other = next((c for c in salience[:3] if c != source_country and c in names), None)
         if other is None:
             return None
-        name = self.finder.gazetteer.country_names.get(other, other)
-        return Mention(-1, -1, Actor(name=name, country=other, role="government"), "country", via="inferred")
+        return Mention(-1, -1, Actor(name=names.get(other, other), country=other, role="government"), "country",
+                       via="inferred")
 
     def _home_country(self, clean: CleanArticle) -> str | None:
         if clean.dateline:
