@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from schemas.models import Actor
 from streams.domain.gazetteer import ActorEntry, Gazetteer
+from streams.domain.matching import build_automaton, longest_matches
 
 _TITLES = (r"President|Vice President|Prime Minister|Premier|Chancellor|Foreign Minister|Defen[cs]e Minister|"
            r"Finance Minister|Interior Minister|Trade Minister|Energy Minister|Health Minister|Transport Minister|"
@@ -74,9 +75,8 @@ def word_before(text: str, start: int) -> str:
 class ActorFinder:
     def __init__(self, gazetteer: Gazetteer) -> None:
         self.gazetteer = gazetteer
-        groups = sorted((w for w, role in gazetteer.role_words.items() if role in _GROUP_ROLES and " " not in w),
-                        key=len, reverse=True)
-        self._groups = re.compile(r"\b(?:%s)\b" % "|".join(map(re.escape, groups)), re.IGNORECASE) if groups else None
+        self._groups = build_automaton({w: role for w, role in gazetteer.role_words.items()
+                                        if role in _GROUP_ROLES and " " not in w})
 
     def _actor(self, entry: ActorEntry, surface: str) -> Actor:
         if entry.kind in ("person", "organisation"):
@@ -86,14 +86,16 @@ class ActorFinder:
         name = surface if entry.kind in ("capital", "metonym") else entry.name
         return Actor(name=name, country=entry.country, role=entry.role)
 
-    def mentions(self, sentence: str, context: StoryContext) -> list[Mention]:
+    def mentions(self, sentence: str, context: StoryContext, *, references: bool = True) -> list[Mention]:
+        """Actors in ``sentence``; ``references=False`` only records names for later sentences."""
         # News agencies report events; they are not parties to them.
         mentions = [Mention(s, e, self._actor(entry, sentence[s:e]), entry.kind)
                     for s, e, entry in self.gazetteer.matches(sentence) if entry.role != "media"]
         mentions = self._titled_people(sentence, mentions, context)
         mentions = self._merge_modifiers(sentence, mentions)
-        mentions += self._references(sentence, mentions, context)
-        mentions.sort(key=lambda m: m.start)
+        if references:
+            mentions += self._references(sentence, mentions, context)
+            mentions.sort(key=lambda m: m.start)
         for mention in mentions:
             mention.prepositional = word_before(sentence, mention.start) in _PREPOSITIONS
             context.note_country(mention.actor.country)
@@ -186,14 +188,11 @@ class ActorFinder:
                 found.append(Mention(match.end() - 1, match.end(),
                                      Actor(name=name.get(second, second), country=second, role="government"),
                                      "country", via="pair"))
-        if self._groups is not None and context.home_country:
-            for hit in self._groups.finditer(sentence):
-                if any(m.start <= hit.start() <= m.end + 3 or sentence[m.end:hit.start()] in ("'s ", " ")
-                       for m in mentions):
+        if context.home_country:
+            for start, end, role in longest_matches(self._groups, sentence.lower()):
+                if any(m.start <= start <= m.end + 3 or sentence[m.end:start] in ("'s ", " ") for m in mentions):
                     continue  # "Kenyan police": the demonym already names the group's country
-                role = self.gazetteer.role_words.get(hit.group(0).lower())
-                if free(hit.start()):
-                    found.append(Mention(hit.start(), hit.end(),
-                                         Actor(name=hit.group(0), country=context.home_country, role=role),
-                                         "group", via="role"))
+                if free(start):
+                    found.append(Mention(start, end, Actor(name=sentence[start:end], country=context.home_country,
+                                                           role=role), "group", via="role"))
         return found

@@ -142,8 +142,15 @@ def _resolve(kind: str, match: re.Match[str], anchor: date, future: bool) -> str
     return None
 
 
+# Every pattern needs a digit or one of these words: one search rules most sentences out.
+_HINT = re.compile(r"\d|day\b|night|morning|afternoon|evening|week|month|year|Thanksgiving|Christmas|"
+                   r"Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec", re.IGNORECASE)
+
+
 def find_dates(sentence: str, anchor: date, future: bool = False) -> list[DateMention]:
     """Non-overlapping time expressions in ``sentence``, earliest first."""
+    if not _HINT.search(sentence):
+        return []
     found: list[DateMention] = []
     taken: list[tuple[int, int]] = []
     for kind, pattern in _PATTERNS:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from schemas.models import Actor, Event, Location, PloverType, Quantity, RawArticle
 from streams.domain.actors import ActorFinder, Mention, StoryContext, word_before
@@ -41,6 +42,7 @@ _RELATIVE = re.compile(r",\s*(?:who|which)\s*$")
 _REPORTED_DATE = re.compile(r"\b(?:said|says|told|announced|confirmed|reported|added|stated)\s+(?:on\s+)?$")
 _VERBAL_TYPES = frozenset({"ACCUSE", "REJECT", "REQUEST", "SUPPORT", "THREATEN", "AGREE", "CONSULT"})
 _DOMESTIC_ROLES = frozenset({"civilians", "labour", "opposition", "rebels", "militants"})
+_HAS_DIGIT = re.compile(r"\d")
 _SYMMETRIC_TYPES = frozenset({"CONSULT", "COOPERATE"})
 _CONDITION = re.compile(r"\b(?:if|unless|should)\b")
 _SAID_AFTER = re.compile(r"[^,.;]{0,45}?\b(?:said|says|told|reported|announced|stated)\b")
@@ -83,12 +85,12 @@ class EventExtractor:
         seen: set[tuple] = set()
         for sentence in clean.sentences:
             text = sentence.text
-            mentions = self.finder.mentions(text, context)
             hits = self.lexicon.find(text)
+            mentions = self.finder.mentions(text, context, references=bool(hits))
             if not hits:
                 continue
             dates: dict[bool, list[DateMention]] = {}
-            quantities = find_quantities(text)
+            quantities = find_quantities(text) if _HAS_DIGIT.search(text) else []
             for start, end, trigger in hits:
                 candidate = self._candidate(text, start, end, trigger, mentions)
                 if candidate is None:
@@ -275,13 +277,18 @@ def _agent(text: str, end: int, right: list[Mention]) -> Mention | None:
     return next((m for m in right if 0 <= m.start - position <= 40), None)
 
 
+@lru_cache(maxsize=256)
+def _clause_breaks(text: str) -> tuple[tuple[int, int], ...]:
+    return tuple(m.span() for m in _CLAUSE_BREAK.finditer(text))
+
+
 def _clause_bounds(text: str, position: int) -> tuple[int, int]:
     start, end = 0, len(text)
-    for match in _CLAUSE_BREAK.finditer(text):
-        if match.end() <= position:
-            start = match.end()
-        elif match.start() >= position:
-            end = match.start()
+    for b_start, b_end in _clause_breaks(text):
+        if b_end <= position:
+            start = b_end
+        elif b_start >= position:
+            end = b_start
             break
     return start, end
 

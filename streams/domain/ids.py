@@ -8,9 +8,9 @@ upsert by it; a different event, or a new version of the story, gets a different
 from __future__ import annotations
 
 import hashlib
-import json
 
 
 def event_id(article_id: str, version: int, *parts: object) -> str:
-    canonical = json.dumps([article_id, version, *parts], ensure_ascii=False, separators=(",", ":"), default=str)
+    # Unit separators cannot occur in cleaned text, so the joined form is unambiguous.
+    canonical = "\x1f".join(map(str, (article_id, version, *parts)))
     return hashlib.blake2b(canonical.encode("utf-8"), digest_size=16).hexdigest()

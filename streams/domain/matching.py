@@ -41,12 +41,14 @@ def word_matches(automaton: ahocorasick.Automaton, text: str, *,
 
 def longest_matches(automaton: ahocorasick.Automaton, text: str, *,
                     hyphen_joins: bool = False) -> list[tuple[int, int, Any]]:
-    """Non-overlapping matches, the longest winning where they overlap, in text order."""
-    hits = sorted(word_matches(automaton, text, hyphen_joins=hyphen_joins), key=lambda h: (h[0], -(h[1] - h[0])))
+    """Non-overlapping whole-word matches, the longest winning where they overlap, in text order."""
     chosen = []
-    last_end = -1
-    for hit in hits:
-        if hit[0] >= last_end:
-            chosen.append(hit)
-            last_end = hit[1]
+    length = len(text)
+    for end_index, (key_length, payload) in automaton.iter_long(text):
+        start = end_index - key_length + 1
+        if start > 0 and (_word_char(text[start - 1]) or (hyphen_joins and text[start - 1] == "-")):
+            continue
+        if end_index + 1 < length and _word_char(text[end_index + 1]) and _word_char(text[end_index]):
+            continue
+        chosen.append((start, end_index + 1, payload))
     return chosen
