@@ -126,6 +126,8 @@ class ActorFinder:
             mentions.append(Mention(start, end, actor, "person", via="title"))
             context.by_title[match.group("title").lower()] = actor
         for surname, actor in context.by_surname.items():
+            if surname not in sentence:
+                continue
             for found in re.finditer(rf"\b{re.escape(surname)}\b", sentence):
                 if not any(m.start <= found.start() < m.end for m in mentions):
                     mentions.append(Mention(found.start(), found.end(), actor, "person", via="reference"))
