@@ -145,7 +145,9 @@ def combine(sentence: str, hits: list[Hit]) -> list[Hit]:
         if result:
             p_start, p_end, previous = result[-1]
             gap = sentence[p_end:start]
-            if len(gap) <= 40 and not re.search(r"[;,.]", gap):
+            # A request, denial or threat governs the act it names anywhere in its clause.
+            reach = 80 if previous.event_type in ("REQUEST", "REJECT", "THREATEN") else 40
+            if len(gap) <= reach and not re.search(r"[;,]|\.\s", gap):
                 combined = govern(previous, spec)
                 if combined is not None:
                     result[-1] = (p_start, end, combined)
