@@ -233,11 +233,14 @@ class EventExtractor:
         cameo_root = PLOVER_CAMEO_ROOT[candidate.event_type] if candidate.event_type != trigger.event_type \
             else (trigger.cameo or PLOVER_CAMEO_ROOT[candidate.event_type])[:2]
         date_value = date_mention.value if date_mention else None
-        confidence = 0.45
-        confidence += 0.2 if candidate.source.via == "gazetteer" else 0.1
-        confidence += 0.15 if candidate.target else 0.0
+        # How sure the coder is: explicit actors on both sides, then a stated date, raise it; a target
+        # inferred from the story, or an actor reached through a pronoun or a group word, lowers it.
+        target_via = candidate.target.via if candidate.target else None
+        confidence = 0.75 if target_via not in (None, "inferred") else 0.4
         confidence += 0.1 if date_value else 0.0
+        confidence += 0.05 if candidate.source.via == "gazetteer" else 0.0
         confidence -= 0.1 if candidate.source.via in ("pronoun", "role") else 0.0
+        confidence -= 0.1 if target_via == "role" else 0.0
         mode = trigger.mode if candidate.event_type == trigger.event_type else None
         parts = (candidate.event_type, mode, _actor_key(source), _actor_key(target), date_value, text)
         return Event(
