@@ -22,33 +22,28 @@ def build_automaton(entries: dict[str, Any]) -> ahocorasick.Automaton:
     return automaton
 
 
+def _whole_word(text: str, start: int, end_index: int, hyphen_joins: bool) -> bool:
+    if start > 0 and (_word_char(text[start - 1]) or (hyphen_joins and text[start - 1] == "-")):
+        return False
+    # A key ending in a symbol ("pledged $") may run straight into the next word or number.
+    return not (end_index + 1 < len(text) and _word_char(text[end_index + 1]) and _word_char(text[end_index]))
+
+
 def word_matches(automaton: ahocorasick.Automaton, text: str, *,
                  hyphen_joins: bool = False) -> Iterator[tuple[int, int, Any]]:
-    """(start, end, payload) for matches that neither start nor end inside a word.
+    """(start, end, payload) for every match that neither starts nor ends inside a word.
 
-    A key ending in a symbol ("pledged $") may run straight into the next word or number. With
-    ``hyphen_joins``, a hyphen before a match makes it part of a compound ("Rwanda-backed").
+    With ``hyphen_joins``, a hyphen before a match makes it part of a compound ("Rwanda-backed").
     """
-    length = len(text)
     for end_index, (key_length, payload) in automaton.iter(text):
         start = end_index - key_length + 1
-        if start > 0 and (_word_char(text[start - 1]) or (hyphen_joins and text[start - 1] == "-")):
-            continue
-        if end_index + 1 < length and _word_char(text[end_index + 1]) and _word_char(text[end_index]):
-            continue
-        yield start, end_index + 1, payload
+        if _whole_word(text, start, end_index, hyphen_joins):
+            yield start, end_index + 1, payload
 
 
 def longest_matches(automaton: ahocorasick.Automaton, text: str, *,
                     hyphen_joins: bool = False) -> list[tuple[int, int, Any]]:
     """Non-overlapping whole-word matches, the longest winning where they overlap, in text order."""
-    chosen = []
-    length = len(text)
-    for end_index, (key_length, payload) in automaton.iter_long(text):
-        start = end_index - key_length + 1
-        if start > 0 and (_word_char(text[start - 1]) or (hyphen_joins and text[start - 1] == "-")):
-            continue
-        if end_index + 1 < length and _word_char(text[end_index + 1]) and _word_char(text[end_index]):
-            continue
-        chosen.append((start, end_index + 1, payload))
-    return chosen
+    return [(end_index - key_length + 1, end_index + 1, payload)
+            for end_index, (key_length, payload) in automaton.iter_long(text)
+            if _whole_word(text, end_index - key_length + 1, end_index, hyphen_joins)]

@@ -3,13 +3,13 @@ matched on type + source country + target country, then with the date too; per t
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from schemas.models import Event, PloverType, RawArticle
+from schemas.models import Event, PloverType
 from streams.domain.cleaning import clean_article
 from streams.domain.extract import EventExtractor
+from streams.evaluation.common import cpu_rate, prf
 from streams.training.corpora import LabelledStory
 
 Key = tuple
@@ -48,11 +48,7 @@ class Counts:
             self.fn[key[0]] += 1
         return missed, spurious
 
-    @staticmethod
-    def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
-        p = tp / (tp + fp) if tp + fp else 0.0
-        r = tp / (tp + fn) if tp + fn else 0.0
-        return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+    prf = staticmethod(prf)
 
     def total(self) -> tuple[float, float, float]:
         return self.prf(sum(self.tp.values()), sum(self.fp.values()), sum(self.fn.values()))
@@ -88,16 +84,12 @@ class EventReport:
         return "\n".join(lines)
 
 
-def _raw(story: LabelledStory) -> RawArticle:
-    return RawArticle(id=story.id, headline=story.headline, body=story.body, published_at=story.published_at,
-                      dateline=story.dateline)
-
 
 def evaluate_events(stories: list[LabelledStory], name: str, extractor: EventExtractor | None = None,
                     max_errors: int = 0) -> EventReport:
     extractor = extractor or EventExtractor.load()
     report = EventReport(name)
-    raws = [_raw(s) for s in stories]
+    raws = [s.raw() for s in stories]
     for story, raw in zip(stories, raws):
         events = extractor.extract(clean_article(raw), raw, pipeline_version="evaluation")
         report.stories += 1
@@ -108,10 +100,6 @@ def evaluate_events(stories: list[LabelledStory], name: str, extractor: EventExt
         report.with_date.add([gold_key(e, True) for e in story.events], [predicted_key(e, True) for e in events])
         if len(report.errors) < max_errors and (missed or spurious):
             report.errors.append(f"{story.id}: missed {missed} spurious {spurious}")
-    done, started = 0, time.process_time()
-    while time.process_time() - started < 1.0 or done < len(raws):
-        for raw in raws:
-            extractor.extract(clean_article(raw), raw, pipeline_version="evaluation")
-        done += len(raws)
-    report.stories_per_second = done / (time.process_time() - started)
+    report.stories_per_second = cpu_rate(
+        lambda raw: extractor.extract(clean_article(raw), raw, pipeline_version="evaluation"), raws)
     return report

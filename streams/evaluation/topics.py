@@ -3,13 +3,12 @@ accuracy, a reliability table for the scores, and throughput."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
-from schemas.models import RawArticle
 from streams.domain.classify import TOPIC_CODES, TopicClassifier, assign_topics
 from streams.domain.cleaning import CleanArticle, clean_article
 from streams.domain.vocabulary import IPTC_TOP_LEVEL
+from streams.evaluation.common import cpu_rate, prf
 from streams.training.corpora import LabelledStory
 
 _BINS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0001)
@@ -29,11 +28,7 @@ class TopicReport:
     words_per_story: float = 0.0
     errors: list[str] = field(default_factory=list)
 
-    @staticmethod
-    def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
-        p = tp / (tp + fp) if tp + fp else 0.0
-        r = tp / (tp + fn) if tp + fn else 0.0
-        return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+    _prf = staticmethod(prf)
 
     def per_topic(self, code: str) -> tuple[float, float, float, int]:
         return (*self._prf(self.tp[code], self.fp[code], self.fn[code]), self.tp[code] + self.fn[code])
@@ -72,16 +67,12 @@ class TopicReport:
         return "\n".join(lines)
 
 
-def _raw(story: LabelledStory) -> RawArticle:
-    return RawArticle(id=story.id, headline=story.headline, body=story.body, published_at=story.published_at,
-                      dateline=story.dateline)
-
 
 def evaluate_topics(stories: list[LabelledStory], name: str, classifier: TopicClassifier | None = None,
                     max_errors: int = 0) -> TopicReport:
     classifier = classifier or TopicClassifier.load()
     report = TopicReport(name)
-    cleaned: list[CleanArticle] = [clean_article(_raw(s)) for s in stories]
+    cleaned: list[CleanArticle] = [clean_article(s.raw()) for s in stories]
     report.words_per_story = sum(len((c.headline + " " + c.body_text).split()) for c in cleaned) / max(1, len(cleaned))
     for story, clean in zip(stories, cleaned):
         if not story.topics:
@@ -106,12 +97,6 @@ def evaluate_topics(stories: list[LabelledStory], name: str, classifier: TopicCl
         if set(assigned) != gold and len(report.errors) < max_errors:
             report.errors.append(f"{story.id}: gold {[IPTC_TOP_LEVEL[c] for c in story.topics]} "
                                  f"got {[IPTC_TOP_LEVEL[c] for c in assigned]} | {story.headline[:70]}")
-    # Throughput: clean + classify, repeated for at least a second so the figure is stable.
-    raws = [_raw(s) for s in stories]
-    done, started = 0, time.process_time()
-    while time.process_time() - started < 1.0 or done < len(raws):
-        for raw in raws:
-            classifier.classify(clean_article(raw))
-        done += len(raws)
-    report.stories_per_second = done / (time.process_time() - started)
+    report.stories_per_second = cpu_rate(lambda raw: classifier.classify(clean_article(raw)),
+                                         [s.raw() for s in stories])
     return report

@@ -18,6 +18,8 @@ from importlib import util
 from pathlib import Path
 from typing import Iterator
 
+from schemas.models import RawArticle
+
 TRAINING_DATA = Path(__file__).parent / "data"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEV_DATA = REPO_ROOT / "tests" / "data" / "dev"
@@ -43,6 +45,10 @@ class LabelledStory:
     dateline: str | None = None
     events: tuple[dict, ...] = ()
     weight: float = 1.0
+
+    def raw(self) -> RawArticle:
+        return RawArticle(id=self.id, headline=self.headline, body=self.body, published_at=self.published_at,
+                          dateline=self.dateline)
 
 
 def held_out(story_id: str) -> bool:
