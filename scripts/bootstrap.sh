@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything Wirestream needs on a fresh machine, idempotently:
 # a Python 3.11+ virtualenv in .venv with the project and its test extras, Java 17 and Maven
-# (Debian packages) for the local Kafka broker, and the broker's jars from Maven Central.
+# (Debian packages) for the local Kafka broker, the broker's jars from Maven Central, and the
+# prometheus and promtool binaries (Debian package) for the monitoring tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,12 +14,14 @@ if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null
   exit 1
 fi
 
-apt_install() {
+apt_install() {  # [apt-get options] package...
+  local packages=() arg
+  for arg in "$@"; do [[ $arg == -* ]] || packages+=("$arg"); done
   if [ "$(id -u)" != 0 ]; then
-    echo "missing $*: install them (Debian: apt-get install $*) or run as root" >&2
+    echo "missing ${packages[*]}: install them (Debian: apt-get install ${packages[*]}) or run as root" >&2
     exit 1
   fi
-  say "installing $* (Debian packages)"
+  say "installing ${packages[*]} (Debian packages)"
   apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
@@ -28,6 +31,19 @@ if ! command -v java >/dev/null; then need_java=1
 elif ! java -version 2>&1 | grep -Eq 'version "(1[7-9]|2[0-9])'; then need_java=1; fi
 [ "$need_java" = 1 ] && apt_install openjdk-17-jre-headless
 command -v mvn >/dev/null || apt_install maven
+
+# Only the prometheus and promtool binaries are used: the tests start their own server on a free
+# port. Without recommends (no node exporter), and the package's own service, which Debian starts
+# on port 9090, is stopped and disabled when this script was the one to install it.
+if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
+  apt_install --no-install-recommends prometheus
+  if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+    systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+  elif [ -x /etc/init.d/prometheus ]; then
+    /etc/init.d/prometheus stop >/dev/null 2>&1 || true
+    if command -v update-rc.d >/dev/null; then update-rc.d prometheus disable >/dev/null 2>&1 || true; fi
+  fi
+fi
 
 if [ ! -x .venv/bin/python ]; then
   say "creating .venv"

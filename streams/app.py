@@ -8,6 +8,7 @@ without Kafka.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timezone
 from pathlib import Path
@@ -59,48 +60,106 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> faust.Ap
     topic_slugs = {layout.by_topic_code[code]: slugify(label) for code, label in IPTC_TOP_LEVEL.items()}
     event_types = {name: event_type for event_type, name in layout.by_event_type.items()}
 
-    async def publish(records: list[OutputRecord]) -> None:
+    exactly_once = settings.processing_guarantee == "exactly_once"
+
+    async def publish(records: list[OutputRecord], source_topic: str, source_partition: int) -> None:
+        if exactly_once:
+            # Faust (0.15) sends through its TransactionManager, which picks the transaction from
+            # the *destination* partition as seen in the consumer's metadata; output topics are
+            # not subscribed, so it finds none and sends outside any transaction: a read_committed
+            # subscriber then sees duplicates after a crash. Send in the transaction of the
+            # partition the story came from instead, the one Faust commits that partition's
+            # offsets and table changelog in ("{app id}-{topic group}-{partition}").
+            group = app.assignor.group_for_topic(source_topic)
+            transactional_id = f"{app.conf.id}-{group}-{source_partition}"
+            for record in records:
+                await app.producer.send(record.topic, record.key, record.value, None, None, list(record.headers),
+                                        transactional_id=transactional_id)
+            return
         for record in records:
             await outputs[record.topic].send(key=record.key, value=record.value, headers=list(record.headers))
 
+    async def handle(event: faust.EventT) -> None:
+        message = event.message
+        arrived = datetime.fromtimestamp(message.timestamp, timezone.utc) if message.timestamp else None
+        record = SourceRecord(value=event.value, key=event.key, topic=message.topic,
+                              partition=message.partition, offset=message.offset, timestamp=arrived)
+        metrics.STORIES_CONSUMED.inc()
+        outcome = pipeline.process(record, observe=metrics.observe_stage)
+        if outcome.dead_letter is not None:
+            letter = outcome.dead_letter
+            metrics.STORIES_DEAD_LETTERED.labels(reason=letter.error_class.value).inc()
+            log.warning("dead-lettered %s[%s]@%s: %s: %s", message.topic, message.partition, message.offset,
+                        letter.error_class.value, letter.reason[:300])
+        else:
+            article = outcome.article
+            if versions[article.article_id] > article.version:
+                metrics.STORIES_SUPERSEDED.inc()
+                log.info("skipped %s v%d: v%d already processed", article.article_id, article.version,
+                         versions[article.article_id])
+                return
+            versions[article.article_id] = article.version
+        started = time()
+        await publish(outcome.records, message.topic, message.partition)
+        metrics.observe_stage("publish", time() - started)
+        if outcome.article is not None:
+            metrics.STORIES_ENRICHED.inc()
+            for output in outcome.records:
+                if output.topic in topic_slugs:
+                    metrics.TOPIC_STORIES_PUBLISHED.labels(topic=topic_slugs[output.topic]).inc()
+                elif output.topic in event_types:
+                    metrics.EVENTS_PUBLISHED.labels(event_type=event_types[output.topic]).inc()
+            if message.timestamp:
+                metrics.END_TO_END_LATENCY.observe(max(0.0, time() - message.timestamp))
+
+    # exactly_once: Faust commits by taking the acked offsets, then committing each input
+    # partition's transaction with them, while the agent keeps running. Records sent in between
+    # would be committed without their offsets and sent again after a crash, so under
+    # exactly_once the agent handles and acks each event under a lock that Faust's commit takes too.
+    commit_lock = asyncio.Lock()
+
+    def serialize_commits(consumer) -> None:  # noqa: ANN001 - faust.transport.consumer.Consumer
+        if getattr(consumer, "_wirestream_commit_lock", None) is commit_lock:
+            return  # the agent was restarted: already wrapped
+        commit_tps = consumer._commit_tps
+
+        async def locked_commit_tps(tps, start_new_transaction: bool) -> bool:  # noqa: ANN001
+            async with commit_lock:
+                return await commit_tps(tps, start_new_transaction)
+
+        consumer._commit_tps = locked_commit_tps
+        consumer._wirestream_commit_lock = commit_lock
+
     @app.agent(raw_topic, name="enrich-stories")
     async def enrich_stories(stream):  # noqa: ANN001 - faust.StreamT
+        if not exactly_once:
+            async for event in stream.events():
+                await handle(event)
+            return
+        serialize_commits(app.consumer)
         async for event in stream.events():
-            message = event.message
-            arrived = datetime.fromtimestamp(message.timestamp, timezone.utc) if message.timestamp else None
-            record = SourceRecord(value=event.value, key=event.key, topic=message.topic,
-                                  partition=message.partition, offset=message.offset, timestamp=arrived)
-            metrics.STORIES_CONSUMED.inc()
-            outcome = pipeline.process(record, observe=metrics.observe_stage)
-            if outcome.dead_letter is not None:
-                letter = outcome.dead_letter
-                metrics.STORIES_DEAD_LETTERED.labels(reason=letter.error_class.value).inc()
-                log.warning("dead-lettered %s[%s]@%s: %s: %s", message.topic, message.partition, message.offset,
-                            letter.error_class.value, letter.reason[:300])
-            else:
-                article = outcome.article
-                if versions[article.article_id] > article.version:
-                    metrics.STORIES_SUPERSEDED.inc()
-                    log.info("skipped %s v%d: v%d already processed", article.article_id, article.version,
-                             versions[article.article_id])
-                    continue
-                versions[article.article_id] = article.version
-            started = time()
-            await publish(outcome.records)
-            metrics.observe_stage("publish", time() - started)
-            if outcome.article is not None:
-                metrics.STORIES_ENRICHED.inc()
-                for output in outcome.records:
-                    if output.topic in topic_slugs:
-                        metrics.TOPIC_STORIES_PUBLISHED.labels(topic=topic_slugs[output.topic]).inc()
-                    elif output.topic in event_types:
-                        metrics.EVENTS_PUBLISHED.labels(event_type=event_types[output.topic]).inc()
-                if message.timestamp:
-                    metrics.END_TO_END_LATENCY.observe(max(0.0, time() - message.timestamp))
+            async with commit_lock:
+                await handle(event)
+                # The version table's changelog record is queued by Faust; hand it to the producer
+                # now, so that it joins this transaction too.
+                await app.producer.buffer.flush()
+                event.ack()
 
     @app.task
     async def mark_up() -> None:
         metrics.WORKER_UP.set(1)
+
+    # Sent once per completed rebalance (the first join included) with this worker's whole new
+    # assignment, which also holds table changelog partitions: count only the input's.
+    @app.on_partitions_assigned.connect
+    async def on_assigned(sender: faust.App, assigned: set, **kwargs) -> None:  # noqa: ANN003
+        metrics.REBALANCES.inc()
+        metrics.ASSIGNED_PARTITIONS.set(sum(1 for tp in assigned if tp.topic == layout.raw))
+
+    @app.on_before_shutdown.connect
+    async def mark_down(sender: faust.App, **kwargs) -> None:  # noqa: ANN003
+        metrics.WORKER_UP.set(0)
+        metrics.ASSIGNED_PARTITIONS.set(0)
 
     app.wirestream_pipeline = pipeline  # for the CLI and tests
     return app

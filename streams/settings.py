@@ -43,6 +43,9 @@ class Settings(BaseSettings):
 
     # Worker runtime
     metrics_port: int = Field(default=9464, ge=0, le=65535, description="0 disables the metrics endpoint")
+    lag_interval_seconds: float = Field(
+        default=10.0, gt=0, description="how often the consumer lag is measured from the broker"
+    )
     web_port: int = Field(default=6066, ge=1, le=65535)
     data_dir: Path = Path(".wirestream") / "worker-data"
     log_level: Literal["crit", "error", "warn", "info", "debug"] = "info"

@@ -189,6 +189,12 @@ class LocalBroker:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
+                # When this process started the broker, reap it: a zombie still answers kill(pid, 0).
+                if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                    break
+            except ChildProcessError:
+                pass  # not our child (started by another command): init reaps it
+            try:
                 os.kill(pid, 0)
             except ProcessLookupError:
                 break

@@ -279,6 +279,8 @@ def train_topics_command() -> None:
     """Retrain the topic model into streams/data/topics/model.npz."""
     from streams.training.topics import train
 
+    import json
+
     about = train()
     click.echo(json.dumps(about, indent=2))
 
@@ -294,6 +296,7 @@ def demo(keep_running: bool) -> None:
 
 
 cli.add_command(__import__("streams.cli.monitor", fromlist=["monitor"]).monitor)  # wirestream monitor
+cli.add_command(__import__("streams.cli.replay", fromlist=["replay"]).replay)  # wirestream replay
 
 
 def main() -> None:  # pragma: no cover - console script shim
