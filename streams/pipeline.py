@@ -193,19 +193,22 @@ class Pipeline:
             raw = decode_article(record.value, max_bytes=self.settings.max_message_bytes,
                                  received_at=received_at, max_future=self.max_future)
         except Rejected as rejected:
-            return self._dead(record, rejected.reason, rejected.detail, now)
+            return self._dead(record, rejected.reason, rejected.detail, now, replay)
         if observe:
             observe("validate", perf_counter() - started)
         try:
             article = self.enricher.enrich(raw, processed_at=now, replay=replay, observe=observe)
         except Exception as exc:  # noqa: BLE001 - any enrichment bug must dead-letter, not kill the worker
-            return self._dead(record, DeadLetterReason.ENRICHMENT_ERROR, f"{type(exc).__name__}: {exc}", now)
+            return self._dead(record, DeadLetterReason.ENRICHMENT_ERROR, f"{type(exc).__name__}: {exc}", now,
+                              replay)
         return Outcome(article=article, records=self.route(article))
 
-    def _dead(self, record: SourceRecord, reason: DeadLetterReason, detail: str, now: datetime) -> Outcome:
+    def _dead(self, record: SourceRecord, reason: DeadLetterReason, detail: str, now: datetime,
+              replay: bool) -> Outcome:
         letter = make_dead_letter(record, reason, detail, self.pipeline_version, now)
         value = letter.model_dump_json().encode("utf-8")
-        headers = ((KIND_HEADER, b"dead-letter"), (PIPELINE_HEADER, self.pipeline_version.encode()))
+        headers = ((KIND_HEADER, b"dead-letter"), (PIPELINE_HEADER, self.pipeline_version.encode()),
+                   (REPLAY_HEADER, b"1" if replay else b"0"))
         return Outcome(dead_letter=letter, records=[OutputRecord(self.layout.dlq, record.key or b"", value, headers)])
 
     def route(self, article: EnrichedArticle) -> list[OutputRecord]:

@@ -44,7 +44,7 @@ from kafka.errors import CommitFailedError, KafkaError, RebalanceInProgressError
 from kafka.structs import OffsetAndMetadata
 
 from streams.cli.progress import Progress
-from streams.pipeline import REPLAY_HEADER, Pipeline, SourceRecord
+from streams.pipeline import Pipeline, SourceRecord
 from streams.settings import Settings
 
 log = logging.getLogger("wirestream.replay")
@@ -772,10 +772,8 @@ class Replayer:
             self.summary.superseded += 1  # the worker's rule: an older version never overwrites a newer one
             return
         for output in outcome.records:
-            headers = list(output.headers)
-            if not any(name == REPLAY_HEADER for name, _ in headers):
-                headers.append((REPLAY_HEADER, b"1"))  # dead letters carry no replay flag of their own
-            futures.append(producer.send(output.topic, key=output.key, value=output.value, headers=headers))
+            futures.append(producer.send(output.topic, key=output.key, value=output.value,
+                                         headers=list(output.headers)))
         self.summary.outputs += len(outcome.records)
         if article is not None:
             self.versions[article.article_id] = article.version

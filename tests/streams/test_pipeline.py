@@ -133,3 +133,9 @@ def test_mixed_problems_are_a_schema_error_not_a_date_error(pipeline):
     letter = _process(pipeline, value).dead_letter
     assert letter.error_class == DeadLetterReason.INVALID_SCHEMA
     assert "version" in letter.reason and "body" in letter.reason and "published_at" in letter.reason
+
+
+def test_dead_letters_say_whether_they_come_from_a_replay(pipeline):
+    live = _process(pipeline, b"{broken").records[0]
+    replayed = _process(pipeline, b"{broken", replay=True).records[0]
+    assert dict(live.headers)["wirestream-replay"] == b"0" and dict(replayed.headers)["wirestream-replay"] == b"1"
