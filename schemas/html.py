@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-_DROP = {"script", "style", "noscript", "iframe", "object", "embed", "template", "svg", "head", "title"}
+_DROP = {"script", "style", "noscript", "iframe", "object", "embed", "template", "head", "title"}
 _BLOCK = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table",
           "blockquote", "section", "article", "header", "footer", "figcaption", "pre", "hr", "dd", "dt"}
-_TAG_RE = re.compile(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?\s*>")
+_TAG_RE = re.compile(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9]*(?:[\s/][^<>]*)?>|<!--|<!\[CDATA\[")
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 
@@ -34,6 +34,9 @@ class _TextExtractor(HTMLParser):
             self._dropping = max(0, self._dropping - 1)
         elif tag in _BLOCK:
             self.parts.append("\n")
+
+    def handle_comment(self, data: str) -> None:
+        pass  # comments are markup, never text
 
     def handle_data(self, data: str) -> None:
         if not self._dropping:

@@ -46,6 +46,12 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> faust.Ap
         datadir=str(settings.data_dir),
         web_enabled=False,
         web_port=settings.web_port,
+        # Faust checks that a table's locally persisted changelog offset is not past the topic's
+        # end (a stale RocksDB file). Under exactly_once it reads that end as the last stable
+        # offset, which is -1 until the partition has been fetched, so a worker that keeps a
+        # standby copy crashes with ConsistencyError when a second worker joins. The store
+        # here is in memory (nothing on disk to go stale): skip the check under exactly_once.
+        recovery_consistency_check=settings.processing_guarantee != "exactly_once",
     )
     layout = pipeline.layout
     # Bytes in and out: validation and serialisation are the pipeline's job, so a malformed
@@ -130,8 +136,41 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> faust.Ap
         consumer._commit_tps = locked_commit_tps
         consumer._wirestream_commit_lock = commit_lock
 
+    # After a rebalance, Faust's recovery resumes fetching the input partitions and only then
+    # seeks them to the committed offsets. Records fetched in between race with the seek:
+    # observed here after SIGKILL restarts with a backlog, a few records at the head of a
+    # partition never reach the agent, and Faust's offset bookkeeping then either commits past
+    # them (lost, under either guarantee) or never commits that partition again (stalled). Hold
+    # the input partitions paused until the seek is done, then resume them.
+    def seek_before_fetching(consumer) -> None:  # noqa: ANN001 - faust.transport.consumer.Consumer
+        if getattr(consumer, "_wirestream_seek_first", False):
+            return  # the agent was restarted: already wrapped
+        resume_partitions, perform_seek = consumer.resume_partitions, consumer.perform_seek
+        held: set = set()
+
+        def resume_after_seek(tps) -> None:  # noqa: ANN001
+            tps = set(tps)
+            inputs = {tp for tp in tps if tp.topic == layout.raw}
+            held.update(inputs)
+            resume_partitions(tps - inputs)
+
+        async def seek_then_resume() -> None:
+            try:
+                await perform_seek()
+            finally:
+                assigned = consumer.assignment()
+                ready = {tp for tp in held if tp in assigned}
+                held.clear()
+                if ready:
+                    resume_partitions(ready)
+
+        consumer.resume_partitions = resume_after_seek
+        consumer.perform_seek = seek_then_resume
+        consumer._wirestream_seek_first = True
+
     @app.agent(raw_topic, name="enrich-stories")
     async def enrich_stories(stream):  # noqa: ANN001 - faust.StreamT
+        seek_before_fetching(app.consumer)
         if not exactly_once:
             async for event in stream.events():
                 await handle(event)

@@ -134,7 +134,8 @@ def clean_article(raw: RawArticle) -> CleanArticle:
     if looks_like_html(body):
         body = html_to_text(body)
     body = normalise_text(body)
-    headline = _SPACES.sub(" ", normalise_text(raw.headline)).strip()
+    headline = html_to_text(raw.headline) if looks_like_html(raw.headline) else raw.headline
+    headline = _SPACES.sub(" ", normalise_text(headline).replace("\n", " ")).strip()
 
     paragraphs: list[str] = []
     headings: list[str] = []
@@ -170,6 +171,8 @@ def clean_article(raw: RawArticle) -> CleanArticle:
                 continue
             seen.add(text)
             sentences.append(Sentence(text=text, paragraph=number, index=len(sentences)))
+    if dateline is not None:
+        dateline = _SPACES.sub(" ", normalise_text(dateline).replace("\n", " ")).strip() or None
     return CleanArticle(
         headline=headline,
         paragraphs=paragraphs,

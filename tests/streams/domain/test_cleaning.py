@@ -45,3 +45,13 @@ def test_hostile_text_is_neutralised():
 def test_html_body_is_reduced_to_text():
     clean = clean_article(_raw("<p>Police arrested <b>two</b> men.</p><script>steal()</script><p>Second.</p>"))
     assert clean.body_text == "Police arrested two men.\nSecond."
+
+
+def test_markup_and_controls_never_reach_headline_dateline_or_sentences():
+    raw = RawArticle(id="x", headline="<b>Big</b> news<script>x()</script>", dateline="PARIS\x00\u202e",
+                     body="Police <!-- hidden --> arrested <svg/onload=alert(1)>two men.",
+                     published_at="2025-11-25T00:00:00Z")
+    clean = clean_article(raw)
+    assert clean.headline == "Big news"
+    assert clean.dateline == "PARIS"
+    assert clean.sentences[0].text == "Police arrested two men."

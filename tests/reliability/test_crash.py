@@ -1,0 +1,57 @@
+"""A worker SIGKILLed again and again while stories stream through, and restarted each time."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.reliability.conftest import StoryRun, elapsed, kill
+from tests.reliability.support import wait_for
+
+pytestmark = pytest.mark.kafka
+
+GUARANTEES = ["exactly_once", "at_least_once"]
+VOLUMES = [20_000, pytest.param(100_000, marks=pytest.mark.slow, id="100000")]
+KILLS = 3
+
+
+@pytest.mark.parametrize("count", VOLUMES)
+@pytest.mark.parametrize("guarantee", GUARANTEES)
+def test_sigkill_and_restart_loses_nothing(guarantee, count, reliability_env, worker_factory):
+    env = {**reliability_env.env, "WIRESTREAM_PROCESSING_GUARANTEE": guarantee}
+    run = StoryRun(env, count)
+    started = time.monotonic()
+    run.start_reading()
+    worker = worker_factory(WIRESTREAM_PROCESSING_GUARANTEE=guarantee)
+    worker.wait_metrics(timeout=120)
+    run.start_producing()
+
+    for k in range(1, KILLS + 1):
+        target = k * len(run.expected) // (KILLS + 1)
+        wait_for(lambda target=target: run.seen() >= target, timeout=600, what=f"{target} stories enriched",
+                 check=run.watch([worker]))
+        print(f"[{guarantee}] kill {k} at {run.seen()} distinct stories seen ({elapsed(started)})")
+        kill(worker)
+        worker = worker_factory(WIRESTREAM_PROCESSING_GUARANTEE=guarantee)
+        worker.wait_metrics(timeout=120)
+
+    run.producer.finish()
+    run.wait_done([worker])
+    worker.stop()
+    report = run.finish_reading()
+    print(f"[{guarantee}] {count} messages, {KILLS} SIGKILLs: {report['records']} enriched records, "
+          f"{report['distinct']} distinct (article, version) of {report['expected']}, "
+          f"{report['duplicated_versions']} versions delivered more than once ({report['extra_records']} extra "
+          f"records, at most {report['max_copies']} copies), {len(report['differing'])} with differing content "
+          f"({report['pipeline_versions']} pipeline versions seen), "
+          f"{len(run.dead_letters)} dead letters; producer resent {run.producer.resent}; {elapsed(started)}")
+
+    assert not report["missing"], f"{len(report['missing'])} story versions lost, e.g. {report['missing'][:5]}"
+    assert not report["unexpected"]
+    assert not run.dead_letters, "valid stories were dead-lettered"
+    assert not report["differing"], f"redeliveries differ beyond processed_at: {report['differing'][:5]}"
+    if guarantee == "exactly_once":
+        assert report["duplicated_versions"] == 0, (
+            f"exactly_once: {report['duplicated_versions']} story versions visible more than once to a "
+            f"read_committed subscriber")
