@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import ROOT, WorkerProcess
 
@@ -153,13 +152,3 @@ def monitor_factory(kafka_env, tmp_path: Path):
     yield start
     for monitor in monitors:
         monitor.stop()
-
-
-def samples(exposition: str, name: str) -> dict[tuple[tuple[str, str], ...], float]:
-    """Samples of one metric in a text exposition, keyed by their sorted labels."""
-    found = {}
-    for family in text_string_to_metric_families(exposition):
-        for sample in family.samples:
-            if sample.name == name:
-                found[tuple(sorted(sample.labels.items()))] = sample.value
-    return found

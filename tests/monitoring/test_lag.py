@@ -17,7 +17,7 @@ from prometheus_client import REGISTRY
 from streams.adapters.lag import GroupLagCollector
 from tests.conftest import ROOT, seed_story
 from tests.kafka_helpers import produce
-from tests.monitoring.conftest import samples
+from tests.exposition import samples
 
 pytestmark = pytest.mark.kafka
 

@@ -13,7 +13,8 @@ import yaml
 from kafka import KafkaProducer
 
 from tests.conftest import seed_story
-from tests.monitoring.conftest import DASHBOARD, RULES, binary, finite_values, samples
+from tests.exposition import samples
+from tests.monitoring.conftest import DASHBOARD, RULES, binary, finite_values
 
 pytestmark = [pytest.mark.kafka, pytest.mark.prometheus]
 

@@ -302,16 +302,19 @@ def rss_kib(pid: int) -> int:
     raise AssertionError(f"no VmRSS for pid {pid}")
 
 
-def metric_values(exposition: str, name: str) -> dict[tuple[tuple[str, str], ...], float]:
-    from prometheus_client.parser import text_string_to_metric_families
-
-    found = {}
-    for family in text_string_to_metric_families(exposition):
-        for sample in family.samples:
-            if sample.name == name:
-                found[tuple(sorted(sample.labels.items()))] = sample.value
-    return found
 
 
 def count_by(items: Iterable, key: Callable) -> Counter:
     return Counter(key(item) for item in items)
+
+
+def assert_accounting(report: dict, dead_letters: list, guarantee: str) -> None:
+    """Nothing lost, nothing foreign, redeliveries identical; under exactly_once, no redelivery at all."""
+    assert not report["missing"], f"{len(report['missing'])} story versions lost, e.g. {report['missing'][:5]}"
+    assert not report["unexpected"]
+    assert not dead_letters, "valid stories were dead-lettered"
+    assert not report["differing"], f"redeliveries differ beyond processed_at: {report['differing'][:5]}"
+    if guarantee == "exactly_once":
+        assert report["duplicated_versions"] == 0, (
+            f"exactly_once: {report['duplicated_versions']} story versions visible more than once to a "
+            f"read_committed subscriber")

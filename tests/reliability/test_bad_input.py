@@ -13,12 +13,8 @@ import pytest
 from schemas.models import DeadLetter, EnrichedArticle
 from tests.reliability.conftest import elapsed
 from tests.reliability.hostile import CONTROL_CHARS, generate
-from tests.reliability.support import (
-    StoryProducer,
-    TopicReader,
-    metric_values,
-    wait_for,
-)
+from tests.exposition import samples as metric_values
+from tests.reliability.support import StoryProducer, TopicReader, wait_for
 
 pytestmark = pytest.mark.kafka
 
