@@ -250,9 +250,7 @@ def main() -> None:
     broker = None
     bootstrap = args.bootstrap
     if not bootstrap:
-        settings = Settings()
-        broker = LocalBroker(workdir=tmp / "broker", libs_dir=Path(settings.cache_dir) /
-                             f"kafka-{settings.kafka_version}" / "libs", port=free_port(), controller_port=free_port())
+        broker = LocalBroker.on_free_ports(tmp / "broker")
         log("starting a local broker...")
         broker.start(timeout=120)
         bootstrap = broker.bootstrap

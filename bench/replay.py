@@ -179,11 +179,9 @@ def main() -> None:
     broker = None
     bootstrap = options.bootstrap
     if not bootstrap:
-        from streams.adapters.broker import LocalBroker, free_port
+        from streams.adapters.broker import LocalBroker
 
-        settings = Settings()
-        broker = LocalBroker(workdir=workdir / "kafka", port=free_port(), controller_port=free_port(),
-                             libs_dir=Path(settings.cache_dir) / f"kafka-{settings.kafka_version}" / "libs")
+        broker = LocalBroker.on_free_ports(workdir / "kafka")
         broker.start(timeout=120)
         bootstrap = broker.bootstrap
     try:

@@ -56,8 +56,7 @@ def kafka_broker(tmp_path_factory: pytest.TempPathFactory):
     When WIRESTREAM_TEST_BOOTSTRAP names a broker already running (as .ci/run starts one), the
     tests use it instead.
     """
-    from streams.adapters.broker import LocalBroker, free_port
-    from streams.settings import Settings
+    from streams.adapters.broker import LocalBroker
 
     external = os.environ.get("WIRESTREAM_TEST_BOOTSTRAP")
     if external:
@@ -67,14 +66,7 @@ def kafka_broker(tmp_path_factory: pytest.TempPathFactory):
         yield broker
         return
 
-    settings = Settings()
-    broker = LocalBroker(
-        workdir=tmp_path_factory.mktemp("kafka"),
-        libs_dir=Path(settings.cache_dir) / f"kafka-{settings.kafka_version}" / "libs",
-        port=free_port(),
-        controller_port=free_port(),
-        heap="512m",
-    )
+    broker = LocalBroker.on_free_ports(tmp_path_factory.mktemp("kafka"))
     broker.start(timeout=120)
     yield broker
     broker.stop()

@@ -218,6 +218,15 @@ class LocalBroker:
         self.pid_file.unlink(missing_ok=True)
 
     @classmethod
+    def on_free_ports(cls, workdir: Path, heap: str = "512m") -> "LocalBroker":
+        """A broker for tests and benchmarks: its own data folder, loopback ports nobody else holds."""
+        from streams.settings import Settings
+
+        settings = Settings()
+        return cls(workdir=Path(workdir), libs_dir=Path(settings.cache_dir) / f"kafka-{settings.kafka_version}" / "libs",
+                   port=free_port(), controller_port=free_port(), heap=heap)
+
+    @classmethod
     def from_settings(cls, settings) -> "LocalBroker":  # noqa: ANN001
         return cls(
             workdir=Path(settings.broker_dir).resolve(),

@@ -21,13 +21,9 @@ VOLUMES = [6_000, pytest.param(30_000, marks=pytest.mark.slow, id="30000")]
 
 @pytest.fixture
 def own_broker(tmp_path: Path):
-    from streams.adapters.broker import LocalBroker, free_port
-    from streams.settings import Settings
+    from streams.adapters.broker import LocalBroker
 
-    settings = Settings()
-    broker = LocalBroker(workdir=tmp_path / "own-kafka",
-                         libs_dir=Path(settings.cache_dir) / f"kafka-{settings.kafka_version}" / "libs",
-                         port=free_port(), controller_port=free_port(), heap="384m")
+    broker = LocalBroker.on_free_ports(tmp_path / "own-kafka", heap="384m")
     broker.start(timeout=180)
     yield broker
     broker.stop()
