@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import resource
-import signal
 import subprocess
 import sys
 import tempfile
@@ -36,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition  # noqa: E402
 
+from streams.adapters.processes import stop_process_group  # noqa: E402
 from streams.settings import Settings  # noqa: E402
 
 SOURCES = [ROOT / "tests" / "data" / "dev" / "stories_a.jsonl", ROOT / "tests" / "data" / "dev" / "stories_b.jsonl",
@@ -158,16 +158,6 @@ def run_command(args: list[str], env: dict[str, str], log: Path) -> subprocess.P
                                 cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stories", type=int, default=3000)
@@ -225,7 +215,7 @@ def run_bench(bootstrap: str, count: int, partitions: int, workdir: Path) -> Non
         seen, cpu_first = outputs.follow(since, count, [worker], timeout=900, stop_at_total=True)
         cpu = (cpu_seconds(worker.pid) - cpu_first) / max(1, count - seen) * 1000
     finally:
-        stop(worker)
+        stop_process_group(worker)
     n, span, rate = outputs.rate(since)
     results.append(("live worker (Faust, aiokafka)", rate, cpu, f"{n} outputs in {span:.1f} s"))
     print(f"  live worker: {rate:,.0f} stories/s", flush=True)

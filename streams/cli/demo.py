@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from streams.adapters.admin import ensure_topics
 from streams.adapters.broker import LocalBroker
+from streams.adapters.processes import stop_process_group
 from streams.cli.ingest import ingest_records
 from streams.cli.inputs import iter_records
 from streams.cli.tail import render
@@ -101,12 +101,7 @@ def run_demo(settings: Settings, keep_running: bool = True) -> None:
     except KeyboardInterrupt:
         click.echo("\nstopping...")
     finally:
-        if worker.poll() is None:
-            os.killpg(worker.pid, signal.SIGTERM)
-            try:
-                worker.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(worker.pid, signal.SIGKILL)
+        stop_process_group(worker, timeout=20)
         if started_broker:
             broker.stop()
             click.echo("worker and broker stopped")
