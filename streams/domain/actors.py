@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 from schemas.models import Actor
 from streams.domain.gazetteer import ActorEntry, Gazetteer
-from streams.domain.matching import build_automaton, longest_matches
+from streams.domain.matching import build_automaton
+from streams.domain.scan import SentenceScan, StoryScanner
 
 _TITLES = (r"President|Vice President|Prime Minister|Premier|Chancellor|Foreign Minister|Defen[cs]e Minister|"
            r"Finance Minister|Interior Minister|Trade Minister|Energy Minister|Health Minister|Transport Minister|"
@@ -77,8 +78,19 @@ class ActorFinder:
         self.gazetteer = gazetteer
         self._groups = build_automaton({w: role for w, role in gazetteer.role_words.items()
                                         if role in _GROUP_ROLES and " " not in w})
+        self._single = StoryScanner(gazetteer.automaton, _TITLED_PERSON, self._groups)
+        self._actors: dict[tuple[int, str], Actor] = {}
 
     def _actor(self, entry: ActorEntry, surface: str) -> Actor:
+        # Actors are never changed in place (updates make copies), so one per entry and surface
+        # serves every story; surfaces are bounded by the gazetteer's aliases.
+        key = (id(entry), surface)
+        actor = self._actors.get(key)
+        if actor is None:
+            actor = self._actors[key] = self._new_actor(entry, surface)
+        return actor
+
+    def _new_actor(self, entry: ActorEntry, surface: str) -> Actor:
         if entry.kind in ("person", "organisation"):
             return Actor(name=entry.name, country=entry.country, role=entry.role)
         if entry.kind == "demonym":
@@ -86,15 +98,22 @@ class ActorFinder:
         name = surface if entry.kind in ("capital", "metonym") else entry.name
         return Actor(name=name, country=entry.country, role=entry.role)
 
-    def mentions(self, sentence: str, context: StoryContext, *, references: bool = True) -> list[Mention]:
-        """Actors in ``sentence``; ``references=False`` only records names for later sentences."""
+    def scanner(self, lexicon) -> StoryScanner:  # noqa: ANN001 - TriggerLexicon
+        return StoryScanner(self.gazetteer.automaton, _TITLED_PERSON, self._groups, lexicon.phrases, lexicon.verbs)
+
+    def mentions(self, sentence: str | SentenceScan, context: StoryContext, *,
+                 references: bool = True) -> list[Mention]:
+        """Actors in a sentence (its text, or its scan from :class:`StoryScanner`);
+        ``references=False`` only records names for later sentences."""
+        scan = sentence if isinstance(sentence, SentenceScan) else self._scan(sentence)
+        sentence = scan.text
         # News agencies report events; they are not parties to them.
         mentions = [Mention(s, e, self._actor(entry, sentence[s:e]), entry.kind)
-                    for s, e, entry in self.gazetteer.matches(sentence) if entry.role != "media"]
-        mentions = self._titled_people(sentence, mentions, context)
+                    for s, e, entry in scan.actors if entry.role != "media"]
+        mentions = self._titled_people(sentence, scan.titles, mentions, context)
         mentions = self._merge_modifiers(sentence, mentions)
         if references:
-            mentions += self._references(sentence, mentions, context)
+            mentions += self._references(sentence, scan.groups, mentions, context)
             mentions.sort(key=lambda m: m.start)
         for mention in mentions:
             mention.prepositional = word_before(sentence, mention.start) in _PREPOSITIONS
@@ -107,24 +126,26 @@ class ActorFinder:
                 context.last_subject_group = mention
         return mentions
 
-    def _titled_people(self, sentence: str, mentions: list[Mention], context: StoryContext) -> list[Mention]:
-        for match in _TITLED_PERSON.finditer(sentence):
-            start, end = match.span("name")
+    def _scan(self, sentence: str) -> SentenceScan:
+        return self._single.scan_one(sentence)
+
+    def _titled_people(self, sentence: str, titles: list[tuple[int, int, int, str, str]], mentions: list[Mention],
+                       context: StoryContext) -> list[Mention]:
+        for match_start, start, end, name, title in titles:
             if any(m.start <= start < m.end or start <= m.start < end for m in mentions):
                 continue
-            name = match.group("name")
             if name.split()[0].lower() in self.gazetteer.role_words or len(name) < 3:
                 continue
             country = None
             for previous in reversed(mentions):
-                if previous.end <= match.start() and match.start() - previous.end <= 40:
+                if previous.end <= match_start and match_start - previous.end <= 40:
                     country = previous.actor.country
                     break
             country = country or context.home_country
-            role = self.gazetteer.role_words.get(match.group("title").lower(), "government")
+            role = self.gazetteer.role_words.get(title.lower(), "government")
             actor = Actor(name=name, country=country, role=role)
             mentions.append(Mention(start, end, actor, "person", via="title"))
-            context.by_title[match.group("title").lower()] = actor
+            context.by_title[title.lower()] = actor
         for surname, actor in context.by_surname.items():
             if surname not in sentence:
                 continue
@@ -157,7 +178,8 @@ class ActorFinder:
                             break
         return merged
 
-    def _references(self, sentence: str, mentions: list[Mention], context: StoryContext) -> list[Mention]:
+    def _references(self, sentence: str, groups: list[tuple[int, int, str]], mentions: list[Mention],
+                    context: StoryContext) -> list[Mention]:
         found: list[Mention] = []
 
         def free(position: int) -> bool:
@@ -191,7 +213,7 @@ class ActorFinder:
                                      Actor(name=name.get(second, second), country=second, role="government"),
                                      "country", via="pair"))
         if context.home_country:
-            for start, end, role in longest_matches(self._groups, sentence.lower()):
+            for start, end, role in groups:
                 if any(m.start <= start <= m.end + 3 or sentence[m.end:start] in ("'s ", " ") for m in mentions):
                     continue  # "Kenyan police": the demonym already names the group's country
                 if free(start):

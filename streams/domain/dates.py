@@ -149,9 +149,15 @@ _HINT = re.compile(r"\d|day\b|night|morning|afternoon|evening|week|month|year|Th
 
 def find_dates(sentence: str, anchor: date, future: bool = False) -> list[DateMention]:
     """Non-overlapping time expressions in ``sentence``, earliest first."""
+    return resolve_dates(scan_dates(sentence), anchor, future)
+
+
+def scan_dates(sentence: str) -> list[tuple[str, re.Match[str]]]:
+    """The time expressions of ``sentence`` before resolution: matching does not depend on the
+    anchor or the tense, so a sentence with several events is scanned once."""
     if not _HINT.search(sentence):
         return []
-    found: list[DateMention] = []
+    found: list[tuple[str, re.Match[str]]] = []
     taken: list[tuple[int, int]] = []
     for kind, pattern in _PATTERNS:
         for match in pattern.finditer(sentence):
@@ -164,7 +170,12 @@ def find_dates(sentence: str, anchor: date, future: bool = False) -> list[DateMe
                 before = sentence[max(0, start - 4):start].lower()
                 if "in " not in before:
                     continue
-            value = _resolve(kind, match, anchor, future)
             taken.append((start, end))
-            found.append(DateMention(start, end, match.group(0).strip(), value))
-    return sorted(found, key=lambda m: m.start)
+            found.append((kind, match))
+    found.sort(key=lambda item: item[1].start())
+    return found
+
+
+def resolve_dates(scanned: list[tuple[str, re.Match[str]]], anchor: date, future: bool) -> list[DateMention]:
+    return [DateMention(match.start(), match.end(), match.group(0).strip(), _resolve(kind, match, anchor, future))
+            for kind, match in scanned]

@@ -22,10 +22,11 @@ from functools import lru_cache
 from schemas.models import Actor, Event, Location, PloverType, Quantity, RawArticle
 from streams.domain.actors import ActorFinder, Mention, StoryContext, word_before
 from streams.domain.cleaning import CleanArticle
-from streams.domain.dates import DateMention, find_dates
+from streams.domain.dates import DateMention, resolve_dates, scan_dates
 from streams.domain.gazetteer import load_gazetteer
 from streams.domain.ids import event_id
 from streams.domain.quantities import QuantityMention, find_quantities
+from streams.domain.scan import SentenceScan
 from streams.domain.triggers import Trigger, TriggerLexicon
 from streams.domain.vocabulary import PLOVER_CAMEO_ROOT
 
@@ -68,6 +69,7 @@ class EventExtractor:
         self.finder = finder
         self.lexicon = lexicon
         self.capitals = finder.gazetteer.capitals
+        self.scanner = finder.scanner(lexicon)
         self.fill_targets = True
         self.no_fill_types: frozenset[str] = frozenset()
         self.drop_untargeted = False
@@ -78,18 +80,20 @@ class EventExtractor:
 
     def extract(self, clean: CleanArticle, raw: RawArticle, *, pipeline_version: str,
                 replay: bool = False) -> list[Event]:
-        context = StoryContext(home_country=self._home_country(clean))
-        salience = self._country_salience(clean)
+        scans = self.scanner.scan([sentence.text for sentence in clean.sentences])
+        context = StoryContext(home_country=self._home_country(clean, scans))
+        salience = self._country_salience(scans)
         anchor = raw.published_at.date()
         events: list[Event] = []
         seen: set[tuple] = set()
-        for sentence in clean.sentences:
-            text = sentence.text
-            hits = self.lexicon.find(text)
-            mentions = self.finder.mentions(text, context, references=bool(hits))
+        for scan in scans:
+            text = scan.text
+            hits = self.lexicon.find(scan)
+            mentions = self.finder.mentions(scan, context, references=bool(hits))
             if not hits:
                 continue
             dates: dict[bool, list[DateMention]] = {}
+            scanned_dates = None
             quantities = find_quantities(text) if _HAS_DIGIT.search(text) else []
             for start, end, trigger in hits:
                 candidate = self._candidate(text, start, end, trigger, mentions)
@@ -100,7 +104,8 @@ class EventExtractor:
                     if candidate.target is None and self.drop_untargeted:
                         continue
                 if candidate.future not in dates:
-                    dates[candidate.future] = find_dates(text, anchor, future=candidate.future)
+                    scanned_dates = scan_dates(text) if scanned_dates is None else scanned_dates
+                    dates[candidate.future] = resolve_dates(scanned_dates, anchor, candidate.future)
                 date_mention = _event_date(text, dates[candidate.future], candidate)
                 date_value = date_mention.value if date_mention else None
                 if _is_background(date_value, anchor):
@@ -116,10 +121,11 @@ class EventExtractor:
                                           quantities, mentions))
         return events
 
-    def _country_salience(self, clean: CleanArticle) -> list[str]:
+    @staticmethod
+    def _country_salience(scans: list[SentenceScan]) -> list[str]:
         counts: dict[str, int] = {}
-        for paragraph in clean.paragraphs:
-            for _, _, entry in self.finder.gazetteer.matches(paragraph):
+        for scan in scans:
+            for _, _, entry in scan.actors:
                 if entry.country and entry.role != "media":
                     counts[entry.country] = counts.get(entry.country, 0) + 1
         return sorted(counts, key=lambda c: (-counts[c], c))
@@ -143,14 +149,16 @@ class EventExtractor:
         return Mention(-1, -1, Actor(name=names.get(other, other), country=other, role="government"), "country",
                        via="inferred")
 
-    def _home_country(self, clean: CleanArticle) -> str | None:
+    def _home_country(self, clean: CleanArticle, scans: list[SentenceScan]) -> str | None:
         if clean.dateline:
             for _, _, entry in self.finder.gazetteer.matches(clean.dateline.title()):
                 if entry.country:
                     return entry.country
         counts: dict[str, int] = {}
-        for paragraph in clean.paragraphs[:3]:
-            for _, _, entry in self.finder.gazetteer.matches(paragraph):
+        for sentence, scan in zip(clean.sentences, scans):
+            if sentence.paragraph >= 3:
+                break
+            for _, _, entry in scan.actors:
                 if entry.country and len(entry.country) == 3:
                     counts[entry.country] = counts.get(entry.country, 0) + 1
         return max(counts, key=lambda c: (counts[c], c)) if counts else None

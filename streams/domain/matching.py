@@ -44,6 +44,19 @@ def word_matches(automaton: ahocorasick.Automaton, text: str, *,
 def longest_matches(automaton: ahocorasick.Automaton, text: str, *,
                     hyphen_joins: bool = False) -> list[tuple[int, int, Any]]:
     """Non-overlapping whole-word matches, the longest winning where they overlap, in text order."""
-    return [(end_index - key_length + 1, end_index + 1, payload)
-            for end_index, (key_length, payload) in automaton.iter_long(text)
-            if _whole_word(text, end_index - key_length + 1, end_index, hyphen_joins)]
+    # The hot loop of every lexicon: the whole-word test is inlined, and most matches inside
+    # longer words ("met" in "metal") fail its first cheap comparison.
+    found = []
+    last = len(text) - 1
+    for end_index, (key_length, payload) in automaton.iter_long(text):
+        start = end_index - key_length + 1
+        if start > 0:
+            before = text[start - 1]
+            if before.isalnum() or before == "_" or (hyphen_joins and before == "-"):
+                continue
+        if end_index < last:
+            after = text[end_index + 1]
+            if (after.isalnum() or after == "_") and _word_char(text[end_index]):
+                continue
+        found.append((start, end_index + 1, payload))
+    return found

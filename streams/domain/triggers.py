@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from streams.domain.matching import build_automaton, longest_matches, word_matches
+from streams.domain.matching import build_automaton, word_matches
+from streams.domain.scan import SentenceScan, StoryScanner
 
 # "agreed to suspend curbs" is the concession itself; "agreed to a ceasefire" stays an agreement.
 _MATERIAL_COMMITMENTS = {"CONCEDE", "AID"}
@@ -88,9 +89,9 @@ class TriggerLexicon:
                 verbs.setdefault(verb.lower(), []).append(number)
         return cls(build_automaton(phrases), build_automaton(verbs), frames)
 
-    def _frame_hits(self, lowered: str) -> list[Hit]:
+    def _frame_hits(self, lowered: str, verbs: list) -> list[Hit]:  # noqa: ANN001 - (start, end, frames)
         hits: list[Hit] = []
-        for start, end, numbers in word_matches(self.verbs, lowered, hyphen_joins=True):
+        for start, end, numbers in verbs:
             for number in numbers:
                 frame = self.frames[number]
                 if frame.objects is None:
@@ -109,10 +110,15 @@ class TriggerLexicon:
                     hits.append((start, end + found, frame.trigger))
         return hits
 
-    def find(self, sentence: str) -> list[Hit]:
-        lowered = sentence.lower()
-        candidates = [*longest_matches(self.phrases, lowered, hyphen_joins=True), *self._frame_hits(lowered)]
+    def find(self, sentence: "str | SentenceScan") -> list[Hit]:
+        """Triggers in a sentence: its text, or its scan from :class:`StoryScanner`."""
+        if isinstance(sentence, str):
+            sentence = StoryScanner(phrases=self.phrases, verbs=self.verbs).scan_one(sentence)
+        sentence, lowered, phrases, verbs = sentence.text, sentence.lowered, sentence.phrases, sentence.verbs
         condition = _CONDITION.search(lowered)
+        if not phrases and not verbs and not condition:
+            return []
+        candidates = [*phrases, *self._frame_hits(lowered, verbs)]
         if condition:
             # What happens "if Taiwan were attacked" has not happened.
             candidates = [h for h in candidates if h[0] < condition.start()]

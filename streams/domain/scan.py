@@ -1,0 +1,79 @@
+"""One pass over a whole story for every dictionary and pattern the extractor needs.
+
+Scanning sentence by sentence costs a Python call per sentence per lexicon; scanning the story
+once and handing each sentence its share keeps the per-story overhead flat. Sentences are joined
+with NUL, which no cleaned text contains and no pattern or dictionary key matches, so a match can
+never run from one sentence into the next.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from streams.domain.matching import longest_matches, word_matches
+
+_JOIN = "\x00"
+
+
+@dataclass
+class SentenceScan:
+    text: str
+    lowered: str
+    actors: list[tuple[int, int, Any]]  # gazetteer entries
+    titles: list[tuple[int, int, int, str, str]]  # (match start, name start, name end, name, title)
+    groups: list[tuple[int, int, str]]  # group words ("protesters", "police") with their role
+    phrases: list[tuple[int, int, Any]]  # trigger phrases
+    verbs: list[tuple[int, int, Any]]  # frame verbs
+
+
+class StoryScanner:
+    """Scans with whichever of the dictionaries and the title pattern it was given."""
+
+    def __init__(self, gazetteer=None, titled_person=None, groups=None, phrases=None,  # noqa: ANN001 - automata
+                 verbs=None) -> None:
+        self.gazetteer = gazetteer
+        self.titled_person = titled_person
+        self.groups = groups
+        self.phrases = phrases
+        self.verbs = verbs
+
+    def scan(self, texts: Sequence[str]) -> list[SentenceScan]:
+        story = _JOIN.join(texts)
+        lowered = story.lower()
+        if len(lowered) != len(story):  # a few characters lower-case to two: offsets would drift
+            return [self.scan_one(text) for text in texts]
+        starts, position = [], 0
+        for text in texts:
+            starts.append(position)
+            position += len(text) + 1
+        parts = [_split(hits, starts) for hits in self._hits(story, lowered)]
+        return [SentenceScan(text, lowered[start:start + len(text)], *(part[i] for part in parts))
+                for i, (text, start) in enumerate(zip(texts, starts))]
+
+    def scan_one(self, text: str) -> SentenceScan:
+        lowered = text.lower()
+        return SentenceScan(text, lowered, *self._hits(text, lowered))
+
+    def _hits(self, text: str, lowered: str) -> tuple[list, ...]:
+        titles = [(m.start(), *m.span("name"), m.group("name"), m.group("title"))
+                  for m in self.titled_person.finditer(text)] if self.titled_person else []
+        return (_longest(self.gazetteer, text), titles, _longest(self.groups, lowered),
+                _longest(self.phrases, lowered, hyphen_joins=True),
+                list(word_matches(self.verbs, lowered, hyphen_joins=True)) if self.verbs else [])
+
+
+def _longest(automaton, text: str, hyphen_joins: bool = False) -> list:  # noqa: ANN001 - automaton or None
+    return longest_matches(automaton, text, hyphen_joins=hyphen_joins) if automaton is not None else []
+
+
+def _split(hits: list[tuple], starts: list[int]) -> list[list[tuple]]:
+    """Story-level hits (start first) as per-sentence lists with sentence-local offsets."""
+    parts: list[list[tuple]] = [[] for _ in starts]
+    for hit in hits:
+        index = bisect_right(starts, hit[0]) - 1
+        base = starts[index]
+        parts[index].append((hit[0] - base, hit[1] - base, hit[2] - base, hit[3], hit[4]) if len(hit) == 5
+                            else (hit[0] - base, hit[1] - base, hit[2]))  # a title has three offsets
+    return parts
