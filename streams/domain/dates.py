@@ -43,6 +43,27 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
                            r"New Year's Eve|Christmas Eve|Independence Day)\b")),
 ]
 
+_WORDS = re.compile(r"[A-Za-z]+")
+_DIGIT = re.compile(r"\d")
+_MONTH_WORDS = frozenset({"January", "February", "March", "April", "May", "June", "July", "August", "September",
+                          "October", "November", "December", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep",
+                          "Sept", "Oct", "Nov", "Dec"})
+_ANY_DIGIT = frozenset({"0"})
+# Per pattern, the word sets it needs one word of each of ("0" stands for any digit).
+_NEEDS: dict[str, tuple[frozenset[str], ...]] = {
+    "iso": (_ANY_DIGIT,),
+    "month_day": (_ANY_DIGIT, _MONTH_WORDS),
+    "day_month": (_ANY_DIGIT, _MONTH_WORDS),
+    "weekday": (frozenset({"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}),),
+    "relative_day": (frozenset({"today", "yesterday", "tomorrow", "tonight", "night", "morning", "afternoon",
+                                "evening", "overnight"}),),
+    "relative_week": (frozenset({"week", "weekend"}),),
+    "month_year": (_MONTH_WORDS,),
+    "relative_period": (frozenset({"year", "month"}),),
+    "year": (_ANY_DIGIT,),
+    "holiday": (frozenset({"Thanksgiving", "Christmas", "New", "Independence"}),),
+}
+
 
 @dataclass(frozen=True)
 class DateMention:
@@ -157,9 +178,15 @@ def scan_dates(sentence: str) -> list[tuple[str, re.Match[str]]]:
     anchor or the tense, so a sentence with several events is scanned once."""
     if not _HINT.search(sentence):
         return []
+    words = set(_WORDS.findall(sentence))
+    words.update(w.lower() for w in list(words))
+    if _DIGIT.search(sentence):
+        words.add("0")
     found: list[tuple[str, re.Match[str]]] = []
     taken: list[tuple[int, int]] = []
     for kind, pattern in _PATTERNS:
+        if not all(words & needed for needed in _NEEDS[kind]):
+            continue  # a pattern is tried only when the words it cannot match without are there
         for match in pattern.finditer(sentence):
             start, end = match.span()
             if any(start < e and s < end for s, e in taken):

@@ -30,8 +30,8 @@ from streams.domain.scan import SentenceScan
 from streams.domain.triggers import Trigger, TriggerLexicon
 from streams.domain.vocabulary import PLOVER_CAMEO_ROOT
 
-_CLAUSE_BREAK = re.compile(r";|,\s*(?:while|but|whereas|although|though|which|who|after|before)\b|\bwhile\b|"
-                           r"\bbut\b|\bwhereas\b")
+_CLAUSE_BREAK = re.compile(r";|,\s*(?:while|but|whereas|although|though|which|who|after|before)\b|"
+                           r"\b(?:while|but|whereas)\b")
 _FUTURE_CUES = re.compile(r"\b(?:will|would|'ll|shall|plans? to|planning to|expected to|set to|is to|are to|"
                           r"intends? to|going to|due to|to)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
 _NEGATION_CUES = re.compile(r"\b(?:not|never|no longer|n't|neither|nor|without|failed to|refused to)\s+"

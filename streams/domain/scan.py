@@ -22,7 +22,7 @@ class SentenceScan:
     text: str
     lowered: str
     actors: list[tuple[int, int, Any]]  # gazetteer entries
-    titles: list[tuple[int, int, int, str, str]]  # (match start, name start, name end, name, title)
+    titles: list[tuple[int, int, int, str, str]]  # (title start, name start, name end, name, title)
     groups: list[tuple[int, int, str]]  # group words ("protesters", "police") with their role
     phrases: list[tuple[int, int, Any]]  # trigger phrases
     verbs: list[tuple[int, int, Any]]  # frame verbs
@@ -57,8 +57,7 @@ class StoryScanner:
         return SentenceScan(text, lowered, *self._hits(text, lowered))
 
     def _hits(self, text: str, lowered: str) -> tuple[list, ...]:
-        titles = [(m.start(), *m.span("name"), m.group("name"), m.group("title"))
-                  for m in self.titled_person.finditer(text)] if self.titled_person else []
+        titles = self.titled_person.finditer(text) if self.titled_person else []
         return (_longest(self.gazetteer, text), titles, _longest(self.groups, lowered),
                 _longest(self.phrases, lowered, hyphen_joins=True),
                 list(word_matches(self.verbs, lowered, hyphen_joins=True)) if self.verbs else [])
@@ -71,9 +70,14 @@ def _longest(automaton, text: str, hyphen_joins: bool = False) -> list:  # noqa:
 def _split(hits: list[tuple], starts: list[int]) -> list[list[tuple]]:
     """Story-level hits (start first) as per-sentence lists with sentence-local offsets."""
     parts: list[list[tuple]] = [[] for _ in starts]
+    index, base = 0, 0
+    following = starts[1] if len(starts) > 1 else 1 << 62
     for hit in hits:
-        index = bisect_right(starts, hit[0]) - 1
-        base = starts[index]
-        parts[index].append((hit[0] - base, hit[1] - base, hit[2] - base, hit[3], hit[4]) if len(hit) == 5
-                            else (hit[0] - base, hit[1] - base, hit[2]))  # a title has three offsets
+        start = hit[0]
+        if not base <= start < following:  # hits come nearly in order: search only when they jump
+            index = bisect_right(starts, start) - 1
+            base = starts[index]
+            following = starts[index + 1] if index + 1 < len(starts) else 1 << 62
+        parts[index].append((start - base, hit[1] - base, hit[2] - base, hit[3], hit[4]) if len(hit) == 5
+                            else (start - base, hit[1] - base, hit[2]))  # a title has three offsets
     return parts
