@@ -19,6 +19,7 @@ import io
 import json
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 from importlib import resources
 
@@ -53,19 +54,11 @@ def tokenize(text: str) -> list[str]:
     return [t for t in _TOKEN.findall(text.lower()) if t not in STOPWORDS and len(t) > 1]
 
 
-def word_count(text: str) -> int:
-    return sum(1 for _ in _TOKEN.finditer(text))
-
-
-def term_counts(text: str) -> dict[str, int]:
+def term_counts(text: str, tokens: list[str] | None = None) -> dict[str, int]:
     """Words and adjacent word pairs (after stop words are removed) with their counts."""
-    tokens = tokenize(text)
-    counts: dict[str, int] = {}
-    for token in tokens:
-        counts[token] = counts.get(token, 0) + 1
-    for first, second in zip(tokens, tokens[1:]):
-        pair = f"{first} {second}"
-        counts[pair] = counts.get(pair, 0) + 1
+    tokens = tokenize(text) if tokens is None else tokens
+    counts = Counter(tokens)  # counted in C: this runs over every word of every story
+    counts.update(map(" ".join, zip(tokens, tokens[1:])))
     return counts
 
 
@@ -87,16 +80,26 @@ class CuratedVocabulary:
 
     def evidence(self, text: str) -> list[float]:
         lowered = text.lower()
-        counts: dict[tuple[int, float, str], int] = {}
+        counts: dict[str, int] = {}
+        found: dict[str, tuple] = {}
         for start, end, weights in word_matches(self.automaton, lowered):
             term = lowered[start:end]
-            for topic, weight in weights:
-                key = (topic, weight, term)
-                counts[key] = counts.get(key, 0) + 1
+            counts[term] = counts.get(term, 0) + 1  # repeats of one term diminish
+            found[term] = weights
         evidence = [0.0] * len(TOPIC_CODES)
-        for (topic, weight, _term), count in counts.items():
-            evidence[topic] += weight * (1.0 + math.log(count))
+        for term, count in counts.items():
+            weights, scale = found[term], 1.0 + math.log(count)
+            for topic, weight in weights:
+                evidence[topic] += weight * scale
         return evidence
+
+
+def story_features(text: str, vocabulary: CuratedVocabulary) -> tuple[dict[str, int], list[float]]:
+    """What the model reads of a story, the same in training and inference: term counts and the
+    curated-vocabulary features."""
+    words = _TOKEN.findall(text.lower())
+    tokens = [t for t in words if t not in STOPWORDS and len(t) > 1]
+    return term_counts(text, tokens), vocabulary_features(vocabulary.evidence(text), len(words))
 
 
 def vocabulary_features(evidence: list[float], words: int) -> list[float]:
@@ -125,21 +128,25 @@ class TopicModel:
                       ("idf", "weights", "bias", "platt_a", "platt_b", "main_weights", "main_bias")}
             return cls(terms, **arrays)
 
+    def __post_init__(self) -> None:
+        # Both heads side by side: one gather of a story's rows serves both.
+        self._both = np.ascontiguousarray(np.hstack([self.weights, self.main_weights]))
+        self._both_bias = np.concatenate([self.bias, self.main_bias])
+
     def decision(self, counts: dict[str, int], vocab_features: list[float]) -> tuple[np.ndarray, np.ndarray]:
         """Per-topic decision values and main-topic logits."""
-        known = [t for t in counts if t in self.terms]
-        vocab = np.asarray(vocab_features)
-        vocab_size = len(self.terms)
-        topic = vocab @ self.weights[vocab_size:] + self.bias
-        main = vocab @ self.main_weights[vocab_size:] + self.main_bias
-        if known:
-            idx = np.fromiter((self.terms[t] for t in known), dtype=np.int64, count=len(known))
-            values = np.fromiter((1.0 + math.log(counts[t]) for t in known), dtype=np.float64, count=len(known))
-            values *= self.idf[idx]
+        terms = self.terms
+        idx = [terms[t] for t in counts if t in terms]
+        both = np.asarray(vocab_features) @ self._both[len(terms):] + self._both_bias
+        if idx:
+            rows = np.asarray(idx, dtype=np.int64)
+            values = np.log(np.fromiter((counts[t] for t in counts if t in terms), dtype=np.float64,
+                                        count=len(idx))) + 1.0
+            values *= self.idf[rows]
             values /= np.linalg.norm(values)
-            topic += values @ self.weights[idx]
-            main += values @ self.main_weights[idx]
-        return topic, main
+            both += values @ self._both[rows]
+        width = len(self.bias)
+        return both[:width], both[width:]
 
     def probabilities(self, decision: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-(self.platt_a * decision + self.platt_b)))
@@ -158,9 +165,8 @@ class TopicClassifier:
 
     def scores(self, clean: CleanArticle) -> tuple[list[float], int]:
         """Calibrated per-topic probabilities and the index of the main topic."""
-        text = text_of(clean)
-        features = vocabulary_features(self.vocabulary.evidence(text), word_count(text))
-        topic, main = self.model.decision(term_counts(text), features)
+        counts, features = story_features(text_of(clean), self.vocabulary)
+        topic, main = self.model.decision(counts, features)
         return self.model.probabilities(topic).tolist(), int(np.argmax(main))
 
     def classify(self, clean: CleanArticle) -> list[TopicCode]:
