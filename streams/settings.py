@@ -37,7 +37,9 @@ class Settings(BaseSettings):
     )
 
     # Enrichment
-    topic_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+    topic_threshold: float | None = Field(
+        default=None, ge=0.0, le=1.0,
+        description="one score threshold for every topic; unset: the model's per-topic thresholds (model.json)")
     max_topics: int = Field(default=3, ge=1, le=17)
     pipeline_version: str | None = Field(default=None, description="override; normally derived from code and data")
 

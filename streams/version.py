@@ -28,7 +28,7 @@ def pipeline_digest() -> str:
     digest = hashlib.sha256()
     for folder in _PIPELINE_SOURCES:
         for path in sorted((_PACKAGE_ROOT / folder).rglob("*")):
-            if path.is_file() and path.suffix in {".py", ".json", ".jsonl", ".txt"}:
+            if path.is_file() and path.suffix in {".py", ".json", ".jsonl", ".txt", ".npz"}:
                 digest.update(path.relative_to(_PACKAGE_ROOT).as_posix().encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()[:10]

@@ -118,6 +118,7 @@ class TopicModel:
     platt_b: np.ndarray  # (17,)
     main_weights: np.ndarray  # (V + 17, 17): the main-topic head
     main_bias: np.ndarray  # (17,)
+    thresholds: np.ndarray  # (17,): per-topic assignment thresholds tuned on out-of-fold scores
 
     @classmethod
     def load(cls) -> "TopicModel":
@@ -125,7 +126,7 @@ class TopicModel:
         with np.load(io.BytesIO(raw), allow_pickle=False) as data:
             terms = {term: i for i, term in enumerate(data["terms"].tolist())}
             arrays = {name: data[name].astype(np.float64) for name in
-                      ("idf", "weights", "bias", "platt_a", "platt_b", "main_weights", "main_bias")}
+                      ("idf", "weights", "bias", "platt_a", "platt_b", "main_weights", "main_bias", "thresholds")}
             return cls(terms, **arrays)
 
     def __post_init__(self) -> None:
@@ -156,12 +157,18 @@ class TopicModel:
 class TopicClassifier:
     model: TopicModel
     vocabulary: CuratedVocabulary
-    threshold: float = 0.5
+    threshold: float | None = None  # one threshold for every topic; None: the model's per-topic ones
     max_topics: int = 3
 
     @classmethod
-    def load(cls, threshold: float = 0.5, max_topics: int = 3) -> "TopicClassifier":
+    def load(cls, threshold: float | None = None, max_topics: int = 3) -> "TopicClassifier":
         return cls(TopicModel.load(), CuratedVocabulary.load(), threshold, max_topics)
+
+    @property
+    def thresholds(self) -> list[float]:
+        if self.threshold is not None:
+            return [self.threshold] * len(TOPIC_CODES)
+        return [round(float(t), 4) for t in self.model.thresholds]
 
     def scores(self, clean: CleanArticle) -> tuple[list[float], int]:
         """Calibrated per-topic probabilities and the index of the main topic."""
@@ -171,12 +178,13 @@ class TopicClassifier:
 
     def classify(self, clean: CleanArticle) -> list[TopicCode]:
         scores, main = self.scores(clean)
-        return assign_topics(scores, main, self.threshold, self.max_topics)
+        return assign_topics(scores, main, self.thresholds, self.max_topics)
 
 
-def assign_topics(scores: list[float], main: int, threshold: float, max_topics: int) -> list[TopicCode]:
-    """The main topic first, then the other topics at or above the threshold by score."""
-    ranked = sorted((i for i in range(len(scores)) if i != main and scores[i] >= threshold),
+def assign_topics(scores: list[float], main: int, threshold: float | list[float], max_topics: int) -> list[TopicCode]:
+    """The main topic first, then the other topics at or above their threshold, by score."""
+    thresholds = [threshold] * len(scores) if isinstance(threshold, (int, float)) else threshold
+    ranked = sorted((i for i in range(len(scores)) if i != main and scores[i] >= thresholds[i]),
                     key=lambda i: (-scores[i], TOPIC_CODES[i]))
     chosen = [main, *ranked][:max_topics]
     return [TopicCode(code=TOPIC_CODES[i], label=IPTC_TOP_LEVEL[TOPIC_CODES[i]], score=round(scores[i], 4))

@@ -78,7 +78,7 @@ def evaluate_topics(stories: list[LabelledStory], name: str, classifier: TopicCl
         if not story.topics:
             continue
         scores, main = classifier.scores(clean)
-        assigned = [t.code for t in assign_topics(scores, main, classifier.threshold, classifier.max_topics)]
+        assigned = [t.code for t in assign_topics(scores, main, classifier.thresholds, classifier.max_topics)]
         gold = set(story.topics)
         report.stories += 1
         report.main_correct += assigned[0] == story.topics[0]

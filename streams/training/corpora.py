@@ -77,7 +77,7 @@ def read_labelled(paths) -> list[LabelledStory]:  # noqa: ANN001 - paths of file
 
 
 def own_training() -> list[LabelledStory]:
-    return [s for path in sorted(TRAINING_DATA.glob("stories_t*.jsonl")) for s in read_jsonl(path, "own-training")]
+    return [s for path in sorted(TRAINING_DATA.glob("stories_*.jsonl")) for s in read_jsonl(path, "own-training")]
 
 
 def dev_set() -> list[LabelledStory]:

@@ -25,6 +25,7 @@ MAX_TERMS = 40_000
 MIN_DF = 2
 OWN_WEIGHT = 3.0  # our stories cover all 17 topics and are labelled multi-label; BBC's are single-label
 C = 4.0
+THRESHOLD_GRID = np.round(np.arange(0.2, 0.65, 0.05), 2)
 
 
 @dataclass
@@ -90,6 +91,19 @@ def _matrix(data: Featurized, terms: dict[str, int], idf: np.ndarray):
     return hstack([sparse, csr_matrix(data.vocab)]).tocsr()
 
 
+def best_threshold(probabilities: np.ndarray, truth: np.ndarray) -> float:
+    """The threshold with the best F1, from a coarse grid kept away from the extremes so a topic
+    with few examples cannot end up assigning everything or nothing."""
+    best, best_f1 = 0.5, -1.0
+    for threshold in THRESHOLD_GRID:
+        chosen = probabilities >= threshold
+        tp = int(np.sum(chosen & truth))
+        f1 = 2 * tp / (int(np.sum(chosen)) + int(np.sum(truth))) if tp else 0.0
+        if f1 > best_f1 + 1e-9:
+            best, best_f1 = threshold, f1
+    return best
+
+
 def train(out_dir: Path = MODEL_DIR) -> dict:
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
@@ -111,6 +125,8 @@ def train(out_dir: Path = MODEL_DIR) -> dict:
     bias = np.zeros(len(TOPIC_CODES))
     platt_a = np.ones(len(TOPIC_CODES))
     platt_b = np.zeros(len(TOPIC_CODES))
+    thresholds = np.full(len(TOPIC_CODES), 0.5)
+    own = np.array([s.corpus == "own-training" for s in stories])
     for k in range(len(TOPIC_CODES)):
         # A single-label corpus says what a story is mostly about, not all it covers.
         rows = np.flatnonzero(_trainable(stories, k))
@@ -128,6 +144,10 @@ def train(out_dir: Path = MODEL_DIR) -> dict:
         platt = LogisticRegression(C=1e6, max_iter=1000)
         platt.fit(oof.reshape(-1, 1), y)
         platt_a[k], platt_b[k] = platt.coef_[0, 0], platt.intercept_[0]
+        # The assignment threshold, on the same out-of-fold scores of our own multi-label stories
+        # (BBC's single labels say nothing of second topics).
+        mine = own[rows]
+        thresholds[k] = best_threshold(platt.predict_proba(oof[mine].reshape(-1, 1))[:, 1], y[mine])
         model.fit(Xk, y, sample_weight=wk)
         weights[:, k] = model.coef_[0]
         bias[k] = model.intercept_[0]
@@ -147,6 +167,7 @@ def train(out_dir: Path = MODEL_DIR) -> dict:
     np.savez_compressed(out_dir / "model.npz", terms=np.array(kept), idf=idf.astype(np.float32),
                         weights=weights.astype(np.float32), bias=bias.astype(np.float32),
                         platt_a=platt_a.astype(np.float32), platt_b=platt_b.astype(np.float32),
+                        thresholds=thresholds.astype(np.float32),
                         main_weights=main_weights.astype(np.float32), main_bias=main_bias.astype(np.float32))
     import sklearn
 
@@ -161,6 +182,7 @@ def train(out_dir: Path = MODEL_DIR) -> dict:
                    "the texts belong to the BBC and are not committed), the four fifths not held out",
         },
         "terms": len(kept),
+        "thresholds": {code: round(float(t), 2) for code, t in zip(TOPIC_CODES, thresholds)},
         "sklearn": sklearn.__version__,
         "trained_at": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
     }

@@ -70,3 +70,21 @@ def test_threshold_and_maximum_are_honoured():
     assert [t.code for t in assign_topics(scores, 10, 0.58, 3)] == ["medtop:11000000", "medtop:04000000"]
     # the main topic is kept even when its own score is under the threshold
     assert [t.code for t in assign_topics(scores, 16, 0.95, 3)] == ["medtop:17000000"]
+
+
+def test_per_topic_thresholds_by_default_and_one_threshold_when_set(classifier):
+    """Unset, each topic has the threshold tuned for it on out-of-fold training scores; a configured
+    threshold replaces them all."""
+    from streams.domain.classify import TOPIC_CODES, TopicClassifier
+
+    tuned = classifier.thresholds
+    assert len(tuned) == len(TOPIC_CODES) and all(0.0 < t < 1.0 for t in tuned)
+    assert len(set(tuned)) > 1  # tuned per topic, not one value copied
+    fixed = TopicClassifier(classifier.model, classifier.vocabulary, threshold=0.42)
+    assert fixed.thresholds == [0.42] * len(TOPIC_CODES)
+    scores = [0.0] * 17
+    scores[3], scores[13] = 0.9, 0.44
+    per_topic = [0.5] * 17
+    per_topic[13] = 0.4
+    assert [t.code for t in assign_topics(scores, 3, per_topic, 3)] == ["medtop:04000000", "medtop:14000000"]
+    assert [t.code for t in assign_topics(scores, 3, 0.5, 3)] == ["medtop:04000000"]
