@@ -285,6 +285,16 @@ def train_topics_command() -> None:
     click.echo(json.dumps(about, indent=2))
 
 
+@train.command("events")
+def train_events_command() -> None:
+    """Retrain the event scorer into streams/data/events/scorer.json."""
+    import json
+
+    from streams.training.events import train
+
+    click.echo(json.dumps(train(), indent=2))
+
+
 # -- demo --------------------------------------------------------------------------------------
 @cli.command()
 @click.option("--keep-running/--exit", default=True, help="keep the worker running after the samples")

@@ -24,7 +24,11 @@ _TITLES = (r"President|Vice President|Prime Minister|Premier|Chancellor|Foreign 
            r"Envoy|King|Queen|Crown Prince|Emir|Sheikh|Senator|Sen\.|Rep\.|Speaker|leader|Leader|chief|Chief|"
            r"Director|director|Chairman|chairman|Chairwoman|CEO|Justice|Judge|judge|prosecutor|Prosecutor|Pope|"
            r"Archbishop|commander|negotiator|official|minister|president|premier")
-_NAME = r"(?:[A-Z][a-zA-Z'\-]+|[A-Z]\.)(?:\s(?:[A-Z][a-zA-Z'\-]+|[A-Z]\.|bin|al|de|da|van|von|der|le)){0,3}"
+# Names: capitalised words (accented letters included), initials, and the particles of Arabic,
+# Iberian and Dutch names, each a whole word ("de" must not take the start of "defended").
+_CAPITALISED = r"[A-ZÀ-ÖØ-ÞĀ-ſ](?:[a-zA-Zß-öø-ÿĀ-ſ]|['\-](?=[A-Za-zÀ-ÿ]))+"
+_NAME = (rf"(?:{_CAPITALISED}|[A-Z]\.)"
+         rf"(?:\s(?:{_CAPITALISED}|[A-Z]\.|(?:bin|al|de|da|van|von|der|le)\b(?=\s[A-Z]))){{0,3}}")
 _NAME_AFTER_TITLE = re.compile(rf"\s+(?P<name>{_NAME})")
 
 
@@ -35,7 +39,8 @@ class TitledPeople:
 
     def __init__(self) -> None:
         titles = [t.replace("[cs]", letter) for t in _TITLES.split("|") for letter in "cs"]
-        self.automaton = build_automaton({t.replace("\\.", "."): t.replace("\\.", ".") for t in titles})
+        self.titles = {t.replace("\\.", ".") for t in titles}
+        self.automaton = build_automaton({t: t for t in self.titles})
 
     def finditer(self, text: str) -> list[tuple[int, int, int, str, str]]:
         """(title start, name start, name end, name, title), in text order, not overlapping."""
@@ -45,6 +50,8 @@ class TitledPeople:
             if start < taken:
                 continue
             name = _NAME_AFTER_TITLE.match(text, end)
+            if name and name.group("name").split()[0] in self.titles:
+                continue  # "Justice Minister Yilmaz Tunc": the title is "Minister", the next match
             if name:
                 found.append((start, *name.span("name"), name.group("name"), title))
                 taken = name.end()
@@ -64,6 +71,9 @@ _BOTH_SIDES_HINT = re.compile(r"sides|two|both|neighbo", re.IGNORECASE)
 _PREPOSITIONS = frozenset({"with", "to", "from", "of", "for", "against", "on", "at", "in", "over", "into", "toward",
                            "towards", "between", "among", "by", "about", "like", "than", "near", "across", "via",
                            "under", "including", "around", "off", "through", "onto", "upon"})
+_QUANTITY_HEADS = frozenset({"dozens", "hundreds", "thousands", "millions", "scores", "tens", "members", "group",
+                             "groups", "crowd", "crowds", "some", "many", "several", "most", "all", "number", "bands",
+                             "units", "unit", "contingent", "delegation", "team", "squad", "column", "convoy"})
 _GROUP_ROLES = frozenset({"civilians", "police", "military", "rebels", "opposition", "labour", "militants"})
 _WORD = re.compile(r"[A-Za-z']+")
 
@@ -98,6 +108,8 @@ def word_before(text: str, start: int) -> str:
     words = _WORD.findall(text[max(0, start - 40):start])
     while words and words[-1].lower() in ("the", "a", "an", "its", "their", "his", "her", "our"):
         words.pop()
+    if len(words) >= 2 and words[-1].lower() == "of" and words[-2].lower() in _QUANTITY_HEADS:
+        return ""  # "dozens of Israeli settlers attacked": the settlers are the subject
     return words[-1].lower() if words else ""
 
 

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Iterator
 from functools import lru_cache
 
 from schemas.models import Actor, Event, Location, PloverType, Quantity, RawArticle
 from streams.domain.actors import ActorFinder, Mention, StoryContext, word_before
 from streams.domain.cleaning import CleanArticle
+from streams.domain.event_scoring import EventScorer, Proposal
 from streams.domain.dates import DateMention, resolve_dates, scan_dates
 from streams.domain.gazetteer import load_gazetteer
 from streams.domain.ids import event_id
@@ -51,6 +53,8 @@ _COORDINATION = re.compile(r"^\s*(?:and|&|,|, and)\s*$")
 _FORCE_TYPES = frozenset({"ASSAULT", "SANCTION", "COERCE", "MOBILIZE"})
 _VISIT_TARGET_WORDS = frozenset({"to", "in", "visit", "visited", "visits", "visiting"})
 _BACKGROUND_DAYS = 45
+# Group words that are political actors by themselves: "the army deployed", "police detained".
+_ARMED_ROLES = frozenset({"military", "police", "rebels", "militants"})
 
 
 @dataclass
@@ -73,34 +77,33 @@ class EventExtractor:
         self.fill_targets = True
         self.no_fill_types: frozenset[str] = frozenset()
         self.drop_untargeted = False
+        self.scorer: EventScorer | None = None
 
     @classmethod
-    def load(cls) -> "EventExtractor":
-        return cls(ActorFinder(load_gazetteer()), TriggerLexicon.load())
+    def load(cls, scorer: bool = True) -> "EventExtractor":
+        """``scorer=False``: the rules alone, as before the scorer was trained."""
+        extractor = cls(ActorFinder(load_gazetteer()), TriggerLexicon.load())
+        extractor.scorer = EventScorer.load() if scorer else None
+        return extractor
 
     def extract(self, clean: CleanArticle, raw: RawArticle, *, pipeline_version: str,
                 replay: bool = False) -> list[Event]:
-        scans = self.scanner.scan([sentence.text for sentence in clean.sentences])
-        context = StoryContext(home_country=self._home_country(clean, scans))
-        salience = self._country_salience(scans)
         anchor = raw.published_at.date()
         events: list[Event] = []
         seen: set[tuple] = set()
-        for scan in scans:
-            text = scan.text
-            hits = self.lexicon.find(scan)
-            mentions = self.finder.mentions(scan, context, references=bool(hits))
-            if not hits:
-                continue
+        for text, mentions, proposals in self.proposals(clean):
             dates: dict[bool, list[DateMention]] = {}
             scanned_dates = None
             quantities = find_quantities(text) if _HAS_DIGIT.search(text) else []
-            for start, end, trigger in hits:
-                candidate = self._candidate(text, start, end, trigger, mentions)
-                if candidate is None:
-                    continue
-                if candidate.target is None:
-                    candidate.target = self._counterpart(candidate, salience)
+            for proposal, candidate in proposals:
+                confidence = None
+                if self.scorer is not None:
+                    keep, source, target = self.scorer.decide(proposal)
+                    if keep < self.scorer.keep_threshold or source is None:
+                        continue
+                    candidate.source, candidate.target, confidence = source, target, keep
+                elif candidate.target is None:
+                    candidate.target = proposal.inferred
                     if candidate.target is None and self.drop_untargeted:
                         continue
                 if candidate.future not in dates:
@@ -118,8 +121,35 @@ class EventExtractor:
                     continue
                 seen.add(key)
                 events.append(self._event(raw, pipeline_version, replay, candidate, text, date_mention,
-                                          quantities, mentions))
+                                          quantities, mentions, confidence))
         return events
+
+    def proposals(self, clean: CleanArticle) -> Iterator[tuple[str, list[Mention], list[tuple[Proposal, _Candidate]]]]:
+        """Per sentence with triggers: its text, its actors, and what the rules propose per trigger.
+        Shared by extraction and by training the scorer, so both see the same candidates."""
+        scans = self.scanner.scan([sentence.text for sentence in clean.sentences])
+        context = StoryContext(home_country=self._home_country(clean, scans))
+        salience = self._country_salience(scans)
+        type_counts: dict[str, int] = {}
+        for index, (sentence, scan) in enumerate(zip(clean.sentences, scans)):
+            text = scan.text
+            hits = self.lexicon.find(scan)
+            mentions = self.finder.mentions(scan, context, references=bool(hits))
+            if not hits:
+                continue
+            proposals = []
+            for start, end, trigger in hits:
+                candidate = self._candidate(text, start, end, trigger, mentions)
+                if candidate is None:
+                    continue
+                inferred = self._counterpart(candidate, salience) if candidate.target is None else None
+                proposals.append((Proposal(
+                    text, index, sentence.paragraph, start, end, candidate.event_type, trigger.event_type,
+                    trigger.mode, trigger.voice, candidate.future, _clause_bounds(text, start), mentions,
+                    candidate.source, candidate.target, inferred, type_counts.get(candidate.event_type, 0)),
+                    candidate))
+                type_counts[candidate.event_type] = type_counts.get(candidate.event_type, 0) + 1
+            yield text, mentions, proposals
 
     @staticmethod
     def _country_salience(scans: list[SentenceScan]) -> list[str]:
@@ -215,7 +245,7 @@ class EventExtractor:
         explicit_target = target is not None and target.via != "role"
         if trigger.mode == "visit" and not explicit_target:
             return None  # "go to the hospital", "head to tail": a visit needs a destination we know
-        if trigger.needs_actor and source.via == "role":
+        if trigger.needs_actor and source.via == "role" and source.actor.role not in _ARMED_ROLES:
             return None
         if target is not None and _same_party(target, source):
             target = None
@@ -234,21 +264,15 @@ class EventExtractor:
 
     def _event(self, raw: RawArticle, pipeline_version: str, replay: bool, candidate: _Candidate, text: str,
                date_mention: DateMention | None, quantities: list[QuantityMention],
-               mentions: list[Mention]) -> Event:
+               mentions: list[Mention], confidence: float | None = None) -> Event:
         source = candidate.source.actor if candidate.source else None
         target = candidate.target.actor if candidate.target else None
         trigger = candidate.trigger
         cameo_root = PLOVER_CAMEO_ROOT[candidate.event_type] if candidate.event_type != trigger.event_type \
             else (trigger.cameo or PLOVER_CAMEO_ROOT[candidate.event_type])[:2]
         date_value = date_mention.value if date_mention else None
-        # How sure the coder is: explicit actors on both sides, then a stated date, raise it; a target
-        # inferred from the story, or an actor reached through a pronoun or a group word, lowers it.
-        target_via = candidate.target.via if candidate.target else None
-        confidence = 0.75 if target_via not in (None, "inferred") else 0.4
-        confidence += 0.1 if date_value else 0.0
-        confidence += 0.05 if candidate.source.via == "gazetteer" else 0.0
-        confidence -= 0.1 if candidate.source.via in ("pronoun", "role") else 0.0
-        confidence -= 0.1 if target_via == "role" else 0.0
+        if confidence is None:
+            confidence = self._rule_confidence(candidate, date_value)
         mode = trigger.mode if candidate.event_type == trigger.event_type else None
         parts = (candidate.event_type, mode, _actor_key(source), _actor_key(target), date_value, text)
         return Event(
@@ -269,6 +293,18 @@ class EventExtractor:
             pipeline_version=pipeline_version,
             replay=replay,
         )
+
+    @staticmethod
+    def _rule_confidence(candidate: _Candidate, date_value: str | None) -> float:
+        # How sure the coder is: explicit actors on both sides, then a stated date, raise it; a target
+        # inferred from the story, or an actor reached through a pronoun or a group word, lowers it.
+        target_via = candidate.target.via if candidate.target else None
+        confidence = 0.75 if target_via not in (None, "inferred") else 0.4
+        confidence += 0.1 if date_value else 0.0
+        confidence += 0.05 if candidate.source.via == "gazetteer" else 0.0
+        confidence -= 0.1 if candidate.source.via in ("pronoun", "role") else 0.0
+        confidence -= 0.1 if target_via == "role" else 0.0
+        return confidence
 
     def _location(self, text: str, mentions: list[Mention], target: Mention | None) -> Location | None:
         for mention in mentions:

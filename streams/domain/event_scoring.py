@@ -1,0 +1,196 @@
+"""A learned second opinion on the rule-based coder: is a trigger an event, who acts, on whom.
+
+The rules (:mod:`streams.domain.extract`) propose one candidate per trigger and pick a source and
+a target by position. Three small logistic models, trained on our annotated stories
+(``wirestream train events``), then score the proposal and every actor of its sentence with
+features the rules already compute (where an actor sits relative to the trigger, whether a
+preposition precedes it, whether the rules chose it, how it was found...). The rules' picks are
+features, so the models learn where to trust them. Scoring is a sum of weights over string
+features: no numpy, a few microseconds per actor.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+
+from streams.domain.actors import Mention, word_before
+
+_MODEL = "data/events/scorer.json"
+_QUOTES = re.compile(r"[\"“”]")
+_SAID = re.compile(r"\b(?:said|says|told|according to|announced|added|stated)\b")
+_BY_AGENT = re.compile(r"\bby\b")
+_WORD = re.compile(r"[a-z']+")
+NONE_TARGET = "none"
+INFERRED_TARGET = "inferred"
+
+
+@dataclass
+class Proposal:
+    """One trigger with what the rules made of it, in the sentence it sits in."""
+
+    text: str
+    sentence_index: int
+    paragraph: int
+    start: int
+    end: int
+    event_type: str
+    trigger_type: str
+    mode: str | None
+    voice: str
+    future: bool
+    clause: tuple[int, int]
+    mentions: list[Mention]
+    rule_source: Mention | None
+    rule_target: Mention | None
+    inferred: Mention | None = None
+    same_type_before: int = 0
+    features: list[str] = field(default_factory=list)
+
+
+def _bucket(value: int, edges: tuple[int, ...]) -> int:
+    return next((i for i, edge in enumerate(edges) if value < edge), len(edges))
+
+
+def trigger_features(p: Proposal) -> list[str]:
+    t = p.event_type
+    lowered = p.text.lower()
+    before = _WORD.findall(lowered[max(0, p.start - 30):p.start])
+    after = _WORD.findall(lowered[p.end:p.end + 30])
+    in_quote = len(_QUOTES.findall(p.text[:p.start])) % 2 == 1
+    target = "none" if p.rule_target is None else p.rule_target.via
+    features = [
+        f"type={t}", f"trigger={lowered[p.start:p.end][:40]}", f"voice={p.voice}", f"mode={p.mode}",
+        f"sentence={min(p.sentence_index, 4)}", f"paragraph={min(p.paragraph, 4)}", f"{t}|sentence0={p.sentence_index == 0}",
+        f"retyped={p.event_type != p.trigger_type}", f"future={p.future}", f"{t}|future={p.future}",
+        f"in_quote={in_quote}", f"said={bool(_SAID.search(lowered))}",
+        f"source_via={p.rule_source.via if p.rule_source else None}",
+        f"source_kind={p.rule_source.kind if p.rule_source else None}", f"target={target}", f"{t}|target={target}",
+        f"mentions={_bucket(len(p.mentions), (1, 2, 3, 5))}", f"position={_bucket(p.start, (15, 40, 80, 140))}",
+        f"same_type_before={min(p.same_type_before, 2)}", f"{t}|same_type_before={min(p.same_type_before, 2)}",
+        f"w-1={before[-1] if before else '^'}", f"w+1={after[0] if after else '$'}",
+        f"length={_bucket(len(p.text), (60, 120, 200, 300))}",
+    ]
+    return features
+
+
+def actor_features(p: Proposal, m: Mention, role: str, source: Mention | None = None) -> list[str]:
+    """Why ``m`` might be the source (``role`` "src") or the target ("tgt") of ``p``."""
+    t = p.event_type
+    if m.end <= p.start:
+        rel, gap = "before", p.text[m.end:p.start]
+    elif m.start >= p.end:
+        rel, gap = "after", p.text[p.end:m.start]
+    else:
+        rel, gap = "inside", ""
+    distance = _bucket(len(gap), (3, 12, 30, 60, 100))
+    in_clause = p.clause[0] <= m.start < p.clause[1]
+    wb = word_before(p.text, m.start)
+    left = [x for x in p.mentions if x.end <= p.start]
+    right = [x for x in p.mentions if x.start >= p.end]
+    rank = (len(left) - 1 - left.index(m)) if m in left else (right.index(m) if m in right else 9)
+    features = [
+        f"rel={rel}", f"{t}|rel={rel}", f"{p.voice}|rel={rel}", f"distance={distance}", f"{rel}|distance={distance}",
+        f"rank={rel}{min(rank, 3)}", f"kind={m.kind}", f"via={m.via}", f"role={m.actor.role}",
+        f"prepositional={m.prepositional}", f"{rel}|prepositional={m.prepositional}", f"word_before={wb}",
+        f"{rel}|word_before={wb}", f"in_clause={in_clause}", f"commas={min(gap.count(','), 2)}",
+        f"rule_source={_same(m, p.rule_source)}", f"rule_target={_same(m, p.rule_target)}",
+        f"{t}|rule_{role}={_same(m, p.rule_source if role == 'src' else p.rule_target)}",
+        f"by_between={bool(_BY_AGENT.search(gap)) if rel == 'after' else False}",
+        f"attribution={bool(_SAID.match(p.text[m.end:m.end + 25].lstrip(' ,')))}",
+        f"country_known={m.actor.country is not None}",
+    ]
+    if source is not None:
+        same_country = m.actor.country == source.actor.country
+        features += [f"same_as_source={_same(m, source)}", f"same_country={same_country}",
+                     f"{t}|same_country={same_country}", f"{m.actor.role}|same_country={same_country}"]
+    return [f"{role}:{f}" for f in features]
+
+
+def none_features(p: Proposal) -> list[str]:
+    t = p.event_type
+    after = any(m.start >= p.end for m in p.mentions)
+    rule = "none" if p.rule_target is None else "some"
+    return ["tgt:none", f"tgt:none|{t}", f"tgt:none|after={after}", f"tgt:none|rule={rule}",
+            f"tgt:none|{t}|after={after}", f"tgt:none|inferred={p.inferred is not None}"]
+
+
+def inferred_features(p: Proposal) -> list[str]:
+    t = p.event_type
+    return ["tgt:inferred", f"tgt:inferred|{t}", f"tgt:inferred|role={p.inferred.actor.role if p.inferred else None}",
+            f"tgt:inferred|source_role={p.rule_source.actor.role if p.rule_source else None}"]
+
+
+def _same(a: Mention | None, b: Mention | None) -> bool:
+    return a is not None and b is not None and a.start == b.start and a.end == b.end
+
+
+def source_candidates(p: Proposal) -> list[Mention]:
+    return list(p.mentions)
+
+
+def target_candidates(p: Proposal, source: Mention) -> list[tuple[str, Mention | None]]:
+    found: list[tuple[str, Mention | None]] = [("mention", m) for m in p.mentions
+                                              if not _same(m, source) and m.actor.country is not None]
+    found.append((NONE_TARGET, None))
+    if p.inferred is not None:
+        found.append((INFERRED_TARGET, p.inferred))
+    return found
+
+
+def target_features(p: Proposal, kind: str, m: Mention | None, source: Mention) -> list[str]:
+    if kind == NONE_TARGET:
+        return none_features(p)
+    if kind == INFERRED_TARGET:
+        return inferred_features(p)
+    return actor_features(p, m, "tgt", source)
+
+
+@dataclass
+class LinearModel:
+    weights: dict[str, float]
+    bias: float
+
+    def probability(self, features: list[str]) -> float:
+        z = self.bias + sum(self.weights.get(f, 0.0) for f in features)
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+@dataclass
+class EventScorer:
+    keep: LinearModel
+    source: LinearModel
+    target: LinearModel
+    keep_threshold: float
+    mode: str = "rule_source"  # learned: the source model picks too; rules: only keep is learned
+
+    @classmethod
+    def load(cls) -> "EventScorer | None":
+        path = resources.files("streams").joinpath(_MODEL)
+        if not path.is_file():
+            return None
+        data = json.loads(path.read_text(encoding="utf-8"))
+        models = {name: LinearModel(data[name]["weights"], data[name]["bias"]) for name in ("keep", "source", "target")}
+        return cls(**models, keep_threshold=data["keep_threshold"])
+
+    def decide(self, p: Proposal) -> tuple[float, Mention | None, Mention | None]:
+        """(probability that the trigger is an event, its source, its target)."""
+        keep = self.keep.probability(trigger_features(p))
+        sources = source_candidates(p)
+        if not sources:
+            return keep, None, None
+        if self.mode in ("rule_source", "rules") and p.rule_source is not None:
+            source = p.rule_source
+        else:
+            source = max(sources, key=lambda m: (self.source.probability(actor_features(p, m, "src")), -m.start))
+        if self.mode == "rules":
+            return keep, source, p.rule_target or p.inferred
+        best, target = -1.0, None
+        for kind, m in target_candidates(p, source):
+            score = self.target.probability(target_features(p, kind, m, source))
+            if score > best:
+                best, target = score, m
+        return keep, source, target
