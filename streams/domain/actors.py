@@ -252,11 +252,16 @@ class ActorFinder:
                 found.append(Mention(match.end() - 1, match.end(),
                                      Actor(name=name.get(second, second), country=second, role="government"),
                                      "country", via="pair"))
-        if context.home_country:
+        # Police, soldiers and protesters belong where the sentence says it happens ("In Burkina
+        # Faso, security agents detained..."), else where the story is datelined.
+        where = next((m.actor.country for m in mentions if m.kind in ("country", "capital")
+                      and word_before(sentence, m.start) in ("in", "across", "inside", "throughout")), None)
+        home = where or context.home_country
+        if home:
             for start, end, role in groups:
                 if any(m.start <= start <= m.end + 3 or sentence[m.end:start] in ("'s ", " ") for m in mentions):
                     continue  # "Kenyan police": the demonym already names the group's country
                 if free(start):
-                    found.append(Mention(start, end, Actor(name=sentence[start:end], country=context.home_country,
-                                                           role=role), "group", via="role"))
+                    found.append(Mention(start, end, Actor(name=sentence[start:end], country=home, role=role),
+                                         "group", via="role"))
         return found
