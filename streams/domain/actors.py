@@ -86,6 +86,7 @@ class Mention:
     kind: str  # person | organisation | country | capital | metonym | demonym | group
     prepositional: bool = False
     via: str = "gazetteer"  # gazetteer | title | role | pronoun | reference
+    preceding: str = ""  # the word before it, articles skipped
 
 
 @dataclass
@@ -156,7 +157,8 @@ class ActorFinder:
             mentions += self._references(sentence, scan.groups, mentions, context)
             mentions.sort(key=lambda m: m.start)
         for mention in mentions:
-            mention.prepositional = word_before(sentence, mention.start) in _PREPOSITIONS
+            mention.preceding = word_before(sentence, mention.start)
+            mention.prepositional = mention.preceding in _PREPOSITIONS
             context.note_country(mention.actor.country)
             if mention.kind == "person" and mention.via != "pronoun":
                 context.last_person = mention

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 
-from streams.domain.actors import Mention, word_before
+from streams.domain.actors import Mention
 
 _MODEL = "data/events/scorer.json"
 _QUOTES = re.compile(r"[\"“”]")
@@ -48,7 +48,18 @@ class Proposal:
     rule_target: Mention | None
     inferred: Mention | None = None
     same_type_before: int = 0
-    features: list[str] = field(default_factory=list)
+    _sides: tuple[list[Mention], list[Mention]] | None = field(default=None, repr=False)
+
+    def sides(self) -> tuple[list[Mention], list[Mention]]:
+        """The actors before the trigger and those after it."""
+        if self._sides is None:
+            self._sides = ([m for m in self.mentions if m.end <= self.start],
+                           [m for m in self.mentions if m.start >= self.end])
+        return self._sides
+
+    def attribution(self, m: Mention) -> bool:
+        """"..., the ministry said": the actor is the one reporting."""
+        return bool(_SAID.match(self.text[m.end:m.end + 25].lstrip(" ,")))
 
 
 def _bucket(value: int, edges: tuple[int, ...]) -> int:
@@ -88,10 +99,9 @@ def actor_features(p: Proposal, m: Mention, role: str, source: Mention | None = 
         rel, gap = "inside", ""
     distance = _bucket(len(gap), (3, 12, 30, 60, 100))
     in_clause = p.clause[0] <= m.start < p.clause[1]
-    wb = word_before(p.text, m.start)
-    left = [x for x in p.mentions if x.end <= p.start]
-    right = [x for x in p.mentions if x.start >= p.end]
-    rank = (len(left) - 1 - left.index(m)) if m in left else (right.index(m) if m in right else 9)
+    wb = m.preceding
+    left, right = p.sides()
+    rank = (len(left) - 1 - left.index(m)) if rel == "before" else (right.index(m) if rel == "after" else 9)
     features = [
         f"rel={rel}", f"{t}|rel={rel}", f"{p.voice}|rel={rel}", f"distance={distance}", f"{rel}|distance={distance}",
         f"rank={rel}{min(rank, 3)}", f"kind={m.kind}", f"via={m.via}", f"role={m.actor.role}",
@@ -100,7 +110,7 @@ def actor_features(p: Proposal, m: Mention, role: str, source: Mention | None = 
         f"rule_source={_same(m, p.rule_source)}", f"rule_target={_same(m, p.rule_target)}",
         f"{t}|rule_{role}={_same(m, p.rule_source if role == 'src' else p.rule_target)}",
         f"by_between={bool(_BY_AGENT.search(gap)) if rel == 'after' else False}",
-        f"attribution={bool(_SAID.match(p.text[m.end:m.end + 25].lstrip(' ,')))}",
+        f"attribution={p.attribution(m)}",
         f"country_known={m.actor.country is not None}",
     ]
     if source is not None:
@@ -177,10 +187,11 @@ class EventScorer:
         return cls(**models, keep_threshold=data["keep_threshold"])
 
     def decide(self, p: Proposal) -> tuple[float, Mention | None, Mention | None]:
-        """(probability that the trigger is an event, its source, its target)."""
+        """(probability that the trigger is an event, its source, its target); no actors are
+        chosen for a trigger below the keep threshold."""
         keep = self.keep.probability(trigger_features(p))
         sources = source_candidates(p)
-        if not sources:
+        if not sources or keep < self.keep_threshold:
             return keep, None, None
         if self.mode in ("rule_source", "rules") and p.rule_source is not None:
             source = p.rule_source
