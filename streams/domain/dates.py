@@ -203,6 +203,17 @@ def scan_dates(sentence: str) -> list[tuple[str, re.Match[str]]]:
     return found
 
 
-def resolve_dates(scanned: list[tuple[str, re.Match[str]]], anchor: date, future: bool) -> list[DateMention]:
-    return [DateMention(match.start(), match.end(), match.group(0).strip(), _resolve(kind, match, anchor, future))
+def resolve_dates(scanned: list[tuple[str, re.Match[str]]], anchor: date, future: bool | int) -> list[DateMention]:
+    """``future``: 0 (or False) past or present tense, 2 (or True) future; 1 is an infinitive
+    ("urged X to withdraw by Friday"): a month or a year ahead, but a weekday in the past unless
+    "from"/"until"/"by" points forward."""
+    return [DateMention(match.start(), match.end(), match.group(0).strip(),
+                        _resolve(kind, match, anchor, _weekday_future(match, future) if kind == "weekday"
+                                 else bool(future)))
             for kind, match in scanned]
+
+
+def _weekday_future(match: re.Match[str], future: bool | int) -> bool:
+    if future is True or future == 2:
+        return True
+    return future == 1 and (match.group("rel") or "").lower() in ("from", "until", "by")

@@ -34,8 +34,11 @@ from streams.domain.vocabulary import PLOVER_CAMEO_ROOT
 
 _CLAUSE_BREAK = re.compile(r";|,\s*(?:while|but|whereas|although|though|which|who|after|before)\b|"
                            r"\b(?:while|but|whereas)\b")
+# How sure the trigger's tense is future: "will visit" (2), "urged X to visit" (1: the visit is ahead,
+# the urging was not), neither (0).
 _FUTURE_CUES = re.compile(r"\b(?:will|would|'ll|shall|plans? to|planning to|expected to|set to|is to|are to|"
-                          r"intends? to|going to|due to|to)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
+                          r"intends? to|going to|due to)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
+_INFINITIVE = re.compile(r"\bto\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
 _NEGATION_CUES = re.compile(r"\b(?:not|never|no longer|n't|neither|nor|without|failed to|refused to)\s+"
                             r"(?:\w+\s+){0,2}$", re.IGNORECASE)
 # "said it would send aid" is a plan, not a threat; "would ... if" is handled with the trigger.
@@ -65,7 +68,7 @@ class _Candidate:
     target: Mention | None
     start: int
     end: int
-    future: bool
+    future: int  # 0 past or present, 1 an infinitive ("urged X to visit"), 2 future ("will visit")
 
 
 class EventExtractor:
@@ -201,7 +204,9 @@ class EventExtractor:
         event_type = trigger.event_type
         if event_type in _FORCE_TYPES and _CONDITIONAL_CUES.search(before):
             event_type = "THREATEN"
-        future = bool(_FUTURE_CUES.search(before)) or text[start:end].lower().startswith(("will ", "would ", "to "))
+        surface = text[start:end].lower()
+        future = 2 if _FUTURE_CUES.search(before) or surface.startswith(("will ", "would ")) else \
+            1 if _INFINITIVE.search(before) or surface.startswith("to ") else 0
         clause_start, clause_end = _clause_bounds(text, start)
         left = [m for m in mentions if m.end <= start]
         # Mentions inside a frame's span ("expelled a Russian diplomat") are its object; the
