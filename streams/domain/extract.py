@@ -17,14 +17,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterator
 from functools import lru_cache
+from typing import Iterator
 
 from schemas.models import Actor, Event, Location, PloverType, Quantity, RawArticle
-from streams.domain.actors import ActorFinder, Mention, StoryContext, word_before
+from streams.domain.actors import (
+    ActorFinder,
+    Mention,
+    StoryContext,
+    same_actor,
+    same_party,
+    word_before,
+)
 from streams.domain.cleaning import CleanArticle
-from streams.domain.event_scoring import EventScorer, Proposal
 from streams.domain.dates import DateMention, resolve_dates, scan_dates
+from streams.domain.event_scoring import EventScorer, Proposal
 from streams.domain.gazetteer import load_gazetteer
 from streams.domain.ids import event_id
 from streams.domain.quantities import QuantityMention, find_quantities
@@ -228,18 +235,18 @@ class EventExtractor:
             partner = None
             if source is not None:
                 source, partner = self._coordinated(text, source, mentions)
-            target = next((m for m in right if source is None or not _same_party(m, source)), None)
+            target = next((m for m in right if source is None or not same_party(m, source)), None)
             if event_type == "THREATEN":
                 # "would respond ... if the EU moved to seize...": the condition names the target.
                 condition = _CONDITION.search(text, end)
                 if condition:
                     target = next((m for m in right if m.start >= condition.end() and
-                                   (source is None or not _same_party(m, source))), target)
+                                   (source is None or not same_party(m, source))), target)
             if target is not None and target.prepositional and word_before(text, target.start) in ("in", "at") \
                     and not (trigger.mode == "visit" and target.kind in ("country", "capital")) \
                     and target.kind in ("country", "capital", "metonym"):
                 # "in Geneva" is where, not whom; a visit's destination is its target
-                target = next((m for m in right if m.start > target.start and not _same_actor(m, source)),
+                target = next((m for m in right if m.start > target.start and not same_actor(m, source)),
                               None) if source else None
             if partner is not None:
                 target = partner  # "X and Y met": the event is between them
@@ -252,7 +259,7 @@ class EventExtractor:
             return None  # "go to the hospital", "head to tail": a visit needs a destination we know
         if trigger.needs_actor and source.via == "role" and source.actor.role not in _ARMED_ROLES:
             return None
-        if target is not None and _same_party(target, source):
+        if target is not None and same_party(target, source):
             target = None
         return _Candidate(trigger, event_type, source, target, start, end, future)
 
@@ -384,16 +391,3 @@ def _actor_key(actor: Actor | None) -> tuple | None:
 
 def _attribution(text: str, mention: Mention) -> bool:
     return bool(_SAID_AFTER.match(text, mention.end))
-
-
-def _same_party(candidate: Mention, source: Mention) -> bool:
-    """A state does not act on itself; its police may act on its protesters."""
-    if _same_actor(candidate, source):
-        return True
-    return candidate.actor.country == source.actor.country and candidate.kind in ("country", "capital", "metonym",
-                                                                                 "demonym") \
-        and candidate.actor.role in (None, "government", source.actor.role)
-
-
-def _same_actor(a: Mention, b: Mention) -> bool:
-    return a.actor.name == b.actor.name and a.actor.country == b.actor.country

@@ -17,8 +17,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from streams.domain.cleaning import clean_article
-from streams.domain.event_scoring import (INFERRED_TARGET, NONE_TARGET, EventScorer, LinearModel, actor_features,
-                                          source_candidates, target_candidates, target_features, trigger_features)
+from streams.domain.event_scoring import (NONE_TARGET, EventScorer, LinearModel, actor_features, source_candidates,
+                                          target_candidates, target_features, trigger_features)
 from streams.domain.extract import EventExtractor
 from streams.training.corpora import TRAINING_DATA, LabelledStory, read_jsonl
 
