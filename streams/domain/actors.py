@@ -30,6 +30,8 @@ _CAPITALISED = r"[A-ZÀ-ÖØ-ÞĀ-ſ](?:[a-zA-Zß-öø-ÿĀ-ſ]|['\-](?=[A-Za-z�
 _NAME = (rf"(?:{_CAPITALISED}|[A-Z]\.)"
          rf"(?:\s(?:{_CAPITALISED}|[A-Z]\.|(?:bin|al|de|da|van|von|der|le)\b(?=\s[A-Z]))){{0,3}}")
 _NAME_AFTER_TITLE = re.compile(rf"\s+(?P<name>{_NAME})")
+_MODIFIER_GAP_BREAK = re.compile(r"[,;.]|\band\b")
+_ROLE_TAIL = re.compile(r"(?:'s)?\s+((?:[a-z-]+\s+){0,2}?[a-z]+)")
 
 
 class TitledPeople:
@@ -154,18 +156,26 @@ class ActorFinder:
         mentions = self._titled_people(sentence, scan.titles, mentions, context)
         mentions = self._merge_modifiers(sentence, mentions)
         if references:
-            mentions += self._references(sentence, scan.groups, mentions, context)
-            mentions.sort(key=lambda m: m.start)
+            _note_preceding(sentence, mentions)
+            found = self._references(sentence, scan.groups, mentions, context)
+            _note_preceding(sentence, found)
+            mentions = sorted(mentions + found, key=lambda m: m.start)
         for mention in mentions:
-            mention.preceding = word_before(sentence, mention.start)
-            mention.prepositional = mention.preceding in _PREPOSITIONS
             context.note_country(mention.actor.country)
             if mention.kind == "person" and mention.via != "pronoun":
                 context.last_person = mention
                 if mention.via in ("gazetteer", "title"):
                     context.by_surname.setdefault(mention.actor.name.split()[-1], mention.actor)
-            elif not mention.prepositional and mention.kind != "person" and mention.via != "pronoun":
+        # The story's last group-like subject, for a later "it": searched from the end, so a sentence
+        # without triggers (most of them) looks up the words before only of its last few actors.
+        for mention in reversed(mentions):
+            if mention.kind == "person" or mention.via == "pronoun":
+                continue
+            if not references:
+                _note_preceding(sentence, [mention])
+            if not mention.prepositional:
                 context.last_subject_group = mention
+                break
         return mentions
 
     def _scan(self, sentence: str) -> SentenceScan:
@@ -203,7 +213,7 @@ class ActorFinder:
         for mention in mentions:
             if merged and mention.kind == "person" and merged[-1].kind in ("demonym", "country", "capital"):
                 gap = sentence[merged[-1].end:mention.start]
-                if len(gap) <= 45 and not re.search(r"[,;.]|\band\b", gap):
+                if len(gap) <= 45 and not _MODIFIER_GAP_BREAK.search(gap):
                     previous = merged.pop()
                     if mention.actor.country is None:
                         mention.actor = mention.actor.model_copy(update={"country": previous.actor.country})
@@ -211,7 +221,7 @@ class ActorFinder:
             merged.append(mention)
         for mention in merged:
             if mention.kind in ("demonym", "country", "capital", "metonym"):
-                tail = re.match(r"(?:'s)?\s+((?:[a-z-]+\s+){0,2}?[a-z]+)", sentence[mention.end:mention.end + 40])
+                tail = _ROLE_TAIL.match(sentence, mention.end, mention.end + 40)
                 if tail:
                     for word in reversed(tail.group(1).split()):
                         role = self.gazetteer.role_words.get(word)
@@ -234,7 +244,7 @@ class ActorFinder:
                 found.append(Mention(match.start(), match.end(), antecedent.actor, "person", via="pronoun"))
         for match in _THING_PRONOUN.finditer(sentence):
             antecedent = next((m for m in reversed(mentions) if m.kind != "person" and m.end <= match.start()
-                               and word_before(sentence, m.start) not in _PREPOSITIONS), None)
+                               and not m.prepositional), None)
             antecedent = antecedent or context.last_subject_group
             if antecedent and free(match.start()):
                 found.append(Mention(match.start(), match.end(), antecedent.actor, antecedent.kind, via="pronoun"))
@@ -267,6 +277,12 @@ class ActorFinder:
                     found.append(Mention(start, end, Actor(name=sentence[start:end], country=home, role=role),
                                          "group", via="role"))
         return found
+
+
+def _note_preceding(sentence: str, mentions: list[Mention]) -> None:
+    for mention in mentions:
+        mention.preceding = word_before(sentence, mention.start)
+        mention.prepositional = mention.preceding in _PREPOSITIONS
 
 
 def same_party(candidate: Mention, source: Mention) -> bool:

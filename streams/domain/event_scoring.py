@@ -15,6 +15,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 
 from streams.domain.actors import Mention, same_party
@@ -62,22 +63,29 @@ class Proposal:
         return bool(_SAID.match(self.text[m.end:m.end + 25].lstrip(" ,")))
 
 
+@lru_cache(maxsize=64)
+def _sentence_facts(text: str) -> tuple[str, bool]:
+    """What every trigger of a sentence shares: the lower-cased text, and whether it reports speech."""
+    lowered = text.lower()
+    return lowered, bool(_SAID.search(lowered))
+
+
 def _bucket(value: int, edges: tuple[int, ...]) -> int:
     return next((i for i, edge in enumerate(edges) if value < edge), len(edges))
 
 
 def trigger_features(p: Proposal) -> list[str]:
     t = p.event_type
-    lowered = p.text.lower()
+    lowered, said = _sentence_facts(p.text)
     before = _WORD.findall(lowered[max(0, p.start - 30):p.start])
     after = _WORD.findall(lowered[p.end:p.end + 30])
-    in_quote = len(_QUOTES.findall(p.text[:p.start])) % 2 == 1
+    in_quote = len(_QUOTES.findall(p.text, 0, p.start)) % 2 == 1
     target = "none" if p.rule_target is None else p.rule_target.via
     features = [
         f"type={t}", f"trigger={lowered[p.start:p.end][:40]}", f"voice={p.voice}", f"mode={p.mode}",
         f"sentence={min(p.sentence_index, 4)}", f"paragraph={min(p.paragraph, 4)}", f"{t}|sentence0={p.sentence_index == 0}",
         f"retyped={p.event_type != p.trigger_type}", f"future={p.future}", f"{t}|future={p.future}",
-        f"in_quote={in_quote}", f"said={bool(_SAID.search(lowered))}",
+        f"in_quote={in_quote}", f"said={said}",
         f"source_via={p.rule_source.via if p.rule_source else None}",
         f"source_kind={p.rule_source.kind if p.rule_source else None}", f"target={target}", f"{t}|target={target}",
         f"mentions={_bucket(len(p.mentions), (1, 2, 3, 5))}", f"position={_bucket(p.start, (15, 40, 80, 140))}",

@@ -65,6 +65,7 @@ _VISIT_TARGET_WORDS = frozenset({"to", "in", "visit", "visited", "visits", "visi
 _BACKGROUND_DAYS = 45
 # Group words that are political actors by themselves: "the army deployed", "police detained".
 _ARMED_ROLES = frozenset({"military", "police", "rebels", "militants"})
+_BY_AFTER = re.compile(r"\s+(?:\w+\s+){0,2}?by\b")
 
 
 @dataclass
@@ -104,7 +105,7 @@ class EventExtractor:
         for text, mentions, proposals in self.proposals(clean):
             dates: dict[bool, list[DateMention]] = {}
             scanned_dates = None
-            quantities = find_quantities(text) if _HAS_DIGIT.search(text) else []
+            quantities: list[QuantityMention] | None = None  # found when the sentence yields an event
             for proposal, candidate in proposals:
                 confidence = None
                 if self.scorer is not None:
@@ -130,6 +131,8 @@ class EventExtractor:
                 if key in seen:
                     continue
                 seen.add(key)
+                if quantities is None:
+                    quantities = find_quantities(text) if _HAS_DIGIT.search(text) else []
                 events.append(self._event(raw, pipeline_version, replay, candidate, text, date_mention,
                                           quantities, mentions, confidence))
         return events
@@ -329,7 +332,7 @@ class EventExtractor:
 def _agent(text: str, end: int, right: list[Mention]) -> Mention | None:
     """The "by X" agent right after a trigger, which makes it passive."""
     following = text[end:end + 50]
-    match = re.match(r"\s+(?:\w+\s+){0,2}?by\b", following)
+    match = _BY_AFTER.match(following)
     if not match:
         return None
     position = end + match.end()

@@ -30,6 +30,9 @@ _MONEY_WORD = re.compile(_NUMBER + _SCALE + r"\s+(?:US\s+)?(?P<cur>" + "|".join(
 _PERCENT = re.compile(_NUMBER + r"\s?(?:%|percent\b|per cent\b)", re.IGNORECASE)
 _COUNTED = re.compile(_NUMBER + _SCALE + r"\s+(?P<unit>" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r")\b",
                       re.IGNORECASE)
+_WORDS = re.compile(r"[a-z0-9]+")
+_SYMBOL_CHARS = ("$", "€", "£", "¥", "₹")
+_UNIT_WORDS = frozenset(word for unit in _UNITS for word in unit.split())
 _ITEM_AFTER = re.compile(r"^\s*(?:worth\s+of\s+|of\s+)(?P<item>(?:[A-Za-z][\w-]*\s?){1,4})")
 _ITEM_BEFORE_NOUN = re.compile(r"^\s*(?P<item>(?:[a-z][\w-]*\s?){1,2})")
 _STOP = {"this", "that", "the", "a", "an", "and", "or", "in", "on", "at", "by", "for", "to", "from", "with", "next",
@@ -86,12 +89,18 @@ def find_quantities(sentence: str) -> list[QuantityMention]:
         taken.append((start, end))
         found.append(QuantityMention(start, item_end, _amount(match), unit, item, sentence[start:item_end].strip()))
 
-    for match in _MONEY_SYMBOL.finditer(sentence):
-        add(match, _CURRENCY_SYMBOLS.get(match.group("sym").lower(), "USD"), True, True)
-    for match in _MONEY_WORD.finditer(sentence):
-        add(match, _CURRENCY_WORDS[match.group("cur").lower()], True, False)
-    for match in _PERCENT.finditer(sentence):
-        add(match, "percent", False, False)
-    for match in _COUNTED.finditer(sentence):
-        add(match, _UNITS[match.group("unit").lower()], True, False)
+    # Each pattern runs only when the symbol or word it cannot match without is there.
+    words = set(_WORDS.findall(sentence.lower()))
+    if any(symbol in sentence for symbol in _SYMBOL_CHARS):
+        for match in _MONEY_SYMBOL.finditer(sentence):
+            add(match, _CURRENCY_SYMBOLS.get(match.group("sym").lower(), "USD"), True, True)
+    if not words.isdisjoint(_CURRENCY_WORDS):
+        for match in _MONEY_WORD.finditer(sentence):
+            add(match, _CURRENCY_WORDS[match.group("cur").lower()], True, False)
+    if "%" in sentence or "percent" in words or "cent" in words:
+        for match in _PERCENT.finditer(sentence):
+            add(match, "percent", False, False)
+    if not words.isdisjoint(_UNIT_WORDS):
+        for match in _COUNTED.finditer(sentence):
+            add(match, _UNITS[match.group("unit").lower()], True, False)
     return sorted(found, key=lambda q: q.start)

@@ -29,6 +29,7 @@ _CONDITIONAL_THREAT = re.compile(
     r"strike|use|consider|suspend|cut|close|block|leave|withdraw|quit|oppose|punish|sanction|expel|target|"
     r"attack|intervene|come|launch|deploy|seize|freeze)\b(?=[^;]{0,200}?\b(?:if|unless)\b)")
 _GAP_BREAK = re.compile(r"[;]|\.\s|\b(?:and|but|while|which|who|whom|whose|that|after|before|because|as|if|unless)\b")
+_COMBINE_GAP_BREAK = re.compile(r"[;,]|\.\s")
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,7 @@ def combine(sentence: str, hits: list[Hit]) -> list[Hit]:
             gap = sentence[p_end:start]
             # A request, denial or threat governs the act it names anywhere in its clause.
             reach = 80 if previous.event_type in ("REQUEST", "REJECT", "THREATEN") else 40
-            if len(gap) <= reach and not re.search(r"[;,]|\.\s", gap):
+            if len(gap) <= reach and not _COMBINE_GAP_BREAK.search(gap):
                 combined = govern(previous, spec)
                 if combined is not None:
                     result[-1] = (p_start, end, combined)
