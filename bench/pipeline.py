@@ -1,10 +1,12 @@
 """Wirestream's benchmark: figures, never a pass/fail.
 
-    .venv/bin/python bench/pipeline.py [--stories 3000] [--bootstrap HOST:PORT]
+    .venv/bin/python bench/pipeline.py [--stories 3000] [--bootstrap HOST:PORT] [--stages-only]
 
 Against a real local Kafka broker (started here on free ports unless --bootstrap is given), over
 the same ~600-word stories, in one run:
-  * enrichment alone (no Kafka), stories per CPU-second on one core;
+  * each enrichment stage alone (cleaning, classification, extraction) and the whole enrichment
+    through ``Pipeline.process`` (no Kafka), stories per CPU-second on one core (``--stages-only``
+    stops here, without a broker);
   * the ceiling: a plain aiokafka consume-produce loop, and a pass-through Faust agent;
   * the Wirestream worker end to end (wire.raw to every output), with one and with two worker
     processes, and each worker's peak RSS;
@@ -55,6 +57,25 @@ def make_stories(count: int) -> list[tuple[bytes, bytes]]:
                "published_at": "2025-11-25T12:00:00Z", "source": "bench", "dateline": parts[0].dateline}
         stories.append((doc["id"].encode(), json.dumps(doc).encode()))
     return stories
+
+
+def stage_rates(stories: list[tuple[bytes, bytes]], seconds: float = 3.0) -> dict[str, float]:
+    """Stories per CPU-second of each enrichment stage alone, on the same stories."""
+    from schemas.models import RawArticle
+    from streams.domain.classify import TopicClassifier
+    from streams.domain.cleaning import clean_article
+    from streams.domain.extract import EventExtractor
+    from streams.evaluation.common import cpu_rate
+
+    raws = [RawArticle.model_validate_json(value) for _, value in stories[:200]]
+    cleaned = [clean_article(raw) for raw in raws]
+    classifier, extractor = TopicClassifier.load(), EventExtractor.load()
+    return {
+        "cleaning": cpu_rate(clean_article, raws, seconds),
+        "classification": cpu_rate(classifier.classify, cleaned, seconds),
+        "extraction": cpu_rate(lambda pair: extractor.extract(*pair, pipeline_version="bench"),
+                               list(zip(cleaned, raws)), seconds),
+    }
 
 
 def enrichment_alone(stories: list[tuple[bytes, bytes]], seconds: float = 5.0) -> tuple[float, float]:
@@ -244,7 +265,18 @@ def main() -> None:
     parser.add_argument("--stories", type=int, default=3000, help="stories per throughput run")
     parser.add_argument("--latency-seconds", type=float, default=20.0, help="length of each latency run")
     parser.add_argument("--bootstrap", help="use this broker instead of starting one")
+    parser.add_argument("--stages-only", action="store_true", help="only the enrichment figures, no broker")
     args = parser.parse_args()
+    if args.stages_only:
+        stories = make_stories(args.stories)
+        log("enrichment stages alone (no Kafka)...")
+        alone, words = enrichment_alone(stories)
+        print(f"\nWirestream enrichment, {len(stories)} stories of ~{words:.0f} words, one core (CPU time)")
+        for stage, rate in stage_rates(stories).items():
+            print(f"  {stage:<22} {rate:>7,.0f} stories/s")
+        print(f"  {'whole enrichment':<22} {alone:>7,.0f} stories/s (Pipeline.process: validation, the three "
+              "stages, output records)")
+        return
 
     tmp = Path(tempfile.mkdtemp(prefix="wirestream-bench-"))
     broker = None
@@ -261,6 +293,8 @@ def main() -> None:
         alone, words = enrichment_alone(stories)
         results["stories"] = f"{len(stories)} stories of ~{words:.0f} words"
         results["enrichment alone"] = f"{alone:,.0f} stories/s per core (CPU time)"
+        for stage, rate in stage_rates(stories).items():
+            results[f"  {stage} alone"] = f"{rate:,.0f} stories/s per core"
 
         source, sink = f"bench.{uuid.uuid4().hex[:6]}.in", f"bench.{uuid.uuid4().hex[:6]}.out"
         create_topics(bootstrap, [source, sink], 4)

@@ -131,7 +131,9 @@ class TopicModel:
 
     def __post_init__(self) -> None:
         # Both heads side by side: one gather of a story's rows serves both.
-        self._both = np.ascontiguousarray(np.hstack([self.weights, self.main_weights]))
+        # float32 as stored: a story gathers a few hundred rows of a 40,000-row matrix, and the
+        # half-size rows stay in cache beside the extractor's data.
+        self._both = np.ascontiguousarray(np.hstack([self.weights, self.main_weights]), dtype=np.float32)
         self._both_bias = np.concatenate([self.bias, self.main_bias])
 
     def decision(self, counts: dict[str, int], vocab_features: list[float]) -> tuple[np.ndarray, np.ndarray]:
