@@ -21,6 +21,7 @@ from importlib import resources
 from streams.domain.actors import Mention, same_party
 
 _MODEL = "data/events/scorer.json"
+_PARSE_MODEL = "data/events/scorer_parse.json"
 _QUOTES = re.compile(r"[\"“”]")
 _SAID = re.compile(r"\b(?:said|says|told|according to|announced|added|stated)\b")
 _BY_AGENT = re.compile(r"\bby\b")
@@ -91,13 +92,14 @@ def trigger_features(p: Proposal) -> list[str]:
         f"mentions={_bucket(len(p.mentions), (1, 2, 3, 5))}", f"position={_bucket(p.start, (15, 40, 80, 140))}",
         f"same_type_before={min(p.same_type_before, 2)}", f"{t}|same_type_before={min(p.same_type_before, 2)}",
         f"w-1={before[-1] if before else '^'}", f"w+1={after[0] if after else '$'}",
-        f"length={_bucket(len(p.text), (60, 120, 200, 300))}",
     ]
     return features
 
 
-def actor_features(p: Proposal, m: Mention, role: str, source: Mention | None = None) -> list[str]:
-    """Why ``m`` might be the source (``role`` "src") or the target ("tgt") of ``p``."""
+def actor_features(p: Proposal, m: Mention, role: str, source: Mention | None = None,
+                   syntax: bool = False) -> list[str]:
+    """Why ``m`` might be the source (``role`` "src") or the target ("tgt") of ``p``; with
+    ``syntax``, also how the parse attaches it to the trigger (the optional accurate tier)."""
     t = p.event_type
     if m.end <= p.start:
         rel, gap = "before", p.text[m.end:p.start]
@@ -125,6 +127,11 @@ def actor_features(p: Proposal, m: Mention, role: str, source: Mention | None = 
         same_country = m.actor.country == source.actor.country
         features += [f"same_as_source={_same(m, source)}", f"same_country={same_country}",
                      f"{t}|same_country={same_country}", f"{m.actor.role}|same_country={same_country}"]
+    if syntax and m.start >= 0:
+        from streams.domain.syntax import relation
+
+        parsed = relation(p.text, (p.start, p.end), (m.start, m.end))
+        features += [f"syntax:{f}" for f in parsed] + [f"syntax:{t}|{f}" for f in parsed]
     return [f"{role}:{f}" for f in features]
 
 
@@ -160,12 +167,12 @@ def target_candidates(p: Proposal, source: Mention) -> list[tuple[str, Mention |
     return found
 
 
-def target_features(p: Proposal, kind: str, m: Mention | None, source: Mention) -> list[str]:
+def target_features(p: Proposal, kind: str, m: Mention | None, source: Mention, syntax: bool = False) -> list[str]:
     if kind == NONE_TARGET:
         return none_features(p)
     if kind == INFERRED_TARGET:
         return inferred_features(p)
-    return actor_features(p, m, "tgt", source)
+    return actor_features(p, m, "tgt", source, syntax)
 
 
 @dataclass
@@ -184,16 +191,17 @@ class EventScorer:
     source: LinearModel
     target: LinearModel
     keep_threshold: float
+    syntax: bool = False  # the parse tier: actors' features include the dependency parse
     mode: str = "rule_source"  # learned: the source model picks too; rules: only keep is learned
 
     @classmethod
-    def load(cls) -> "EventScorer | None":
-        path = resources.files("streams").joinpath(_MODEL)
+    def load(cls, syntax: bool = False) -> "EventScorer | None":
+        path = resources.files("streams").joinpath(_PARSE_MODEL if syntax else _MODEL)
         if not path.is_file():
             return None
         data = json.loads(path.read_text(encoding="utf-8"))
         models = {name: LinearModel(data[name]["weights"], data[name]["bias"]) for name in ("keep", "source", "target")}
-        return cls(**models, keep_threshold=data["keep_threshold"])
+        return cls(**models, keep_threshold=data["keep_threshold"], syntax=syntax)
 
     def decide(self, p: Proposal) -> tuple[float, Mention | None, Mention | None]:
         """(probability that the trigger is an event, its source, its target); no actors are
@@ -205,12 +213,13 @@ class EventScorer:
         if self.mode in ("rule_source", "rules") and p.rule_source is not None:
             source = p.rule_source
         else:
-            source = max(sources, key=lambda m: (self.source.probability(actor_features(p, m, "src")), -m.start))
+            source = max(sources, key=lambda m: (self.source.probability(actor_features(p, m, "src", None, self.syntax)),
+                                                 -m.start))
         if self.mode == "rules":
             return keep, source, p.rule_target or p.inferred
         best, target = -1.0, None
         for kind, m in target_candidates(p, source):
-            score = self.target.probability(target_features(p, kind, m, source))
+            score = self.target.probability(target_features(p, kind, m, source, self.syntax))
             if score > best:
                 best, target = score, m
         return keep, source, target
