@@ -21,7 +21,6 @@ from importlib import resources
 from streams.domain.actors import Mention, same_party
 
 _MODEL = "data/events/scorer.json"
-_PARSE_MODEL = "data/events/scorer_parse.json"
 _QUOTES = re.compile(r"[\"“”]")
 _SAID = re.compile(r"\b(?:said|says|told|according to|announced|added|stated)\b")
 _BY_AGENT = re.compile(r"\bby\b")
@@ -96,10 +95,8 @@ def trigger_features(p: Proposal) -> list[str]:
     return features
 
 
-def actor_features(p: Proposal, m: Mention, role: str, source: Mention | None = None,
-                   syntax: bool = False) -> list[str]:
-    """Why ``m`` might be the source (``role`` "src") or the target ("tgt") of ``p``; with
-    ``syntax``, also how the parse attaches it to the trigger (the optional accurate tier)."""
+def actor_features(p: Proposal, m: Mention, role: str, source: Mention | None = None) -> list[str]:
+    """Why ``m`` might be the source (``role`` "src") or the target ("tgt") of ``p``."""
     t = p.event_type
     if m.end <= p.start:
         rel, gap = "before", p.text[m.end:p.start]
@@ -127,11 +124,6 @@ def actor_features(p: Proposal, m: Mention, role: str, source: Mention | None = 
         same_country = m.actor.country == source.actor.country
         features += [f"same_as_source={_same(m, source)}", f"same_country={same_country}",
                      f"{t}|same_country={same_country}", f"{m.actor.role}|same_country={same_country}"]
-    if syntax and m.start >= 0:
-        from streams.domain.syntax import relation
-
-        parsed = relation(p.text, (p.start, p.end), (m.start, m.end))
-        features += [f"syntax:{f}" for f in parsed] + [f"syntax:{t}|{f}" for f in parsed]
     return [f"{role}:{f}" for f in features]
 
 
@@ -167,12 +159,12 @@ def target_candidates(p: Proposal, source: Mention) -> list[tuple[str, Mention |
     return found
 
 
-def target_features(p: Proposal, kind: str, m: Mention | None, source: Mention, syntax: bool = False) -> list[str]:
+def target_features(p: Proposal, kind: str, m: Mention | None, source: Mention) -> list[str]:
     if kind == NONE_TARGET:
         return none_features(p)
     if kind == INFERRED_TARGET:
         return inferred_features(p)
-    return actor_features(p, m, "tgt", source, syntax)
+    return actor_features(p, m, "tgt", source)
 
 
 @dataclass
@@ -191,17 +183,16 @@ class EventScorer:
     source: LinearModel
     target: LinearModel
     keep_threshold: float
-    syntax: bool = False  # the parse tier: actors' features include the dependency parse
     mode: str = "rule_source"  # learned: the source model picks too; rules: only keep is learned
 
     @classmethod
-    def load(cls, syntax: bool = False) -> "EventScorer | None":
-        path = resources.files("streams").joinpath(_PARSE_MODEL if syntax else _MODEL)
+    def load(cls) -> "EventScorer | None":
+        path = resources.files("streams").joinpath(_MODEL)
         if not path.is_file():
             return None
         data = json.loads(path.read_text(encoding="utf-8"))
         models = {name: LinearModel(data[name]["weights"], data[name]["bias"]) for name in ("keep", "source", "target")}
-        return cls(**models, keep_threshold=data["keep_threshold"], syntax=syntax)
+        return cls(**models, keep_threshold=data["keep_threshold"])
 
     def decide(self, p: Proposal) -> tuple[float, Mention | None, Mention | None]:
         """(probability that the trigger is an event, its source, its target); no actors are
@@ -213,13 +204,12 @@ class EventScorer:
         if self.mode in ("rule_source", "rules") and p.rule_source is not None:
             source = p.rule_source
         else:
-            source = max(sources, key=lambda m: (self.source.probability(actor_features(p, m, "src", None, self.syntax)),
-                                                 -m.start))
+            source = max(sources, key=lambda m: (self.source.probability(actor_features(p, m, "src")), -m.start))
         if self.mode == "rules":
             return keep, source, p.rule_target or p.inferred
         best, target = -1.0, None
         for kind, m in target_candidates(p, source):
-            score = self.target.probability(target_features(p, kind, m, source, self.syntax))
+            score = self.target.probability(target_features(p, kind, m, source))
             if score > best:
                 best, target = score, m
         return keep, source, target

@@ -44,7 +44,7 @@ class Rows:
     target: list[tuple[list[str], int]] = field(default_factory=list)
 
 
-def rows_for(stories: list[LabelledStory], extractor: EventExtractor, syntax: bool = False) -> Rows:
+def rows_for(stories: list[LabelledStory], extractor: EventExtractor) -> Rows:
     rows = Rows()
     for story in stories:
         clean = clean_article(story.raw())
@@ -59,7 +59,7 @@ def rows_for(stories: list[LabelledStory], extractor: EventExtractor, syntax: bo
                 targets = {g["target_country"] for g in matched}
                 candidates = source_candidates(proposal)
                 for mention in candidates:
-                    rows.source.append((actor_features(proposal, mention, "src", None, syntax),
+                    rows.source.append((actor_features(proposal, mention, "src"),
                                         int(mention.actor.country in sources - {None})))
                 right = [m for m in candidates if m.actor.country in sources]
                 source = proposal.rule_source if proposal.rule_source in right or not right else right[-1]
@@ -70,7 +70,7 @@ def rows_for(stories: list[LabelledStory], extractor: EventExtractor, syntax: bo
                         label = None in targets
                     else:
                         label = mention.actor.country in targets - {None}
-                    rows.target.append((target_features(proposal, kind, mention, source, syntax), int(label)))
+                    rows.target.append((target_features(proposal, kind, mention, source), int(label)))
     return rows
 
 
@@ -88,10 +88,9 @@ def _fit(examples: list[tuple[list[str], int]]) -> LinearModel:
     return LinearModel(weights, round(float(model.intercept_[0]), 4))
 
 
-def fit_scorer(stories: list[LabelledStory], extractor: EventExtractor, keep_threshold: float = 0.5,
-               syntax: bool = False) -> EventScorer:
-    rows = rows_for(stories, extractor, syntax)
-    return EventScorer(_fit(rows.keep), _fit(rows.source), _fit(rows.target), keep_threshold, syntax)
+def fit_scorer(stories: list[LabelledStory], extractor: EventExtractor, keep_threshold: float = 0.5) -> EventScorer:
+    rows = rows_for(stories, extractor)
+    return EventScorer(_fit(rows.keep), _fit(rows.source), _fit(rows.target), keep_threshold)
 
 
 def _counts(stories: list[LabelledStory], extractor: EventExtractor, thresholds: list[float]) -> dict[float, Counter]:
@@ -118,15 +117,14 @@ def _f1(counts: Counter) -> float:
     return 2 * counts["tp"] / (2 * counts["tp"] + counts["fp"] + counts["fn"]) if counts["tp"] else 0.0
 
 
-def cross_validate(stories: list[LabelledStory], extractor: EventExtractor, mode: str | None = None,
-                   syntax: bool = False) -> dict[float, Counter]:
+def cross_validate(stories: list[LabelledStory], extractor: EventExtractor,
+                   mode: str | None = None) -> dict[float, Counter]:
     """Type + countries tp/fp/fn per keep threshold, five folds by story, each scored by a scorer
     fitted on the other four."""
     totals = {t: Counter() for t in THRESHOLDS}
     for fold in range(FOLDS):
         held = [s for i, s in enumerate(stories) if i % FOLDS == fold]
-        extractor.scorer = fit_scorer([s for i, s in enumerate(stories) if i % FOLDS != fold], extractor,
-                                      syntax=syntax)
+        extractor.scorer = fit_scorer([s for i, s in enumerate(stories) if i % FOLDS != fold], extractor)
         extractor.scorer.mode = mode or extractor.scorer.mode
         for threshold, counts in _counts(held, extractor, THRESHOLDS).items():
             totals[threshold].update(counts)
