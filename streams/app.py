@@ -9,6 +9,7 @@ without Kafka.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from datetime import datetime, timezone
 from pathlib import Path
@@ -30,6 +31,10 @@ VERSION_TABLE = "article-versions"
 
 def create_app(settings: Settings, pipeline: Pipeline | None = None) -> faust.App:
     pipeline = pipeline or Pipeline(settings)
+    # The models, gazetteer and lexicons are a few hundred thousand long-lived objects: moved out of
+    # the collector's reach, full collections stop rescanning them and stalling the event loop.
+    gc.collect()
+    gc.freeze()
     Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
     app = faust.App(
         settings.app_id,
