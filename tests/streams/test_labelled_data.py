@@ -16,6 +16,7 @@ from streams.training.corpora import DEV_DATA, TRAINING_DATA
 FRESH_DATA = DEV_DATA.parent / "fresh"
 FILES = sorted([*DEV_DATA.glob("*.jsonl"), *FRESH_DATA.glob("*.jsonl"), *TRAINING_DATA.glob("*.jsonl")])
 ACTOR_CODE = re.compile(r"^[A-Z]{3,4}$")
+_LONG_WORD = re.compile(r"[a-z]{4,}")
 DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 MODES = {"CONSULT": {"phone", "visit", "host", "third-party"},
          "PROTEST": {"demo", "hunger", "boycott", "obstruct", "riot"},
@@ -76,3 +77,35 @@ def test_development_set_covers_the_targets() -> None:
     assert {t: n for t, n in topics.items() if n >= 3}.keys() == IPTC_TOP_LEVEL.keys()
     assert {t: n for t, n in types.items() if n >= 5}.keys() == PloverType.__members__.keys()
     assert sum(types.values()) >= 150
+
+
+def test_evaluation_stories_are_never_training_stories() -> None:
+    """The development and fresh sets measure what training has not seen: no story (by id,
+    headline or opening) may also sit in a training file."""
+
+    def keys(paths):  # noqa: ANN001, ANN202
+        found = set()
+        for path in paths:
+            for _, doc in _records(path):
+                found |= {("id", doc.get("id")), ("headline", doc.get("headline", "").strip().lower()),
+                          ("opening", " ".join(doc["body"].split())[:160].lower())}
+        return found
+
+    evaluation = keys([*DEV_DATA.glob("*.jsonl"), *FRESH_DATA.glob("*.jsonl")])
+    training = keys(TRAINING_DATA.glob("*.jsonl"))
+    assert not (evaluation & training) - {("headline", "")}
+
+
+def test_no_training_story_retells_an_evaluation_story() -> None:
+    """Helpers wrote training and evaluation stories about the same months of news; a training story
+    sharing a third of its vocabulary with an evaluation story is a retelling of it and is not kept."""
+
+    def vocabularies(paths):  # noqa: ANN001, ANN202
+        return [(doc["id"], set(_LONG_WORD.findall((doc.get("headline", "") + " " + doc["body"]).lower())))
+                for path in paths for _, doc in _records(path)]
+
+    evaluation = vocabularies([*DEV_DATA.glob("*.jsonl"), *FRESH_DATA.glob("*.jsonl")])
+    close = [(t, e, round(len(tw & ew) / len(tw | ew), 2))
+             for t, tw in vocabularies(TRAINING_DATA.glob("*.jsonl")) for e, ew in evaluation
+             if len(tw & ew) >= 0.33 * len(tw | ew)]
+    assert not close
