@@ -9,7 +9,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -88,27 +87,9 @@ class KafkaEnv:
 
 @pytest.fixture
 def kafka_env(kafka_broker, tmp_path: Path) -> KafkaEnv:
-    from streams.adapters.broker import free_port
+    from tests.kafka_helpers import worker_env
 
-    run = uuid.uuid4().hex[:8]
-    env = {
-        "WIRESTREAM_BOOTSTRAP_SERVERS": kafka_broker.bootstrap,
-        "WIRESTREAM_APP_ID": f"wirestream-test-{run}",
-        "WIRESTREAM_RAW_TOPIC": f"t{run}.wire.raw",
-        "WIRESTREAM_ENRICHED_TOPIC": f"t{run}.wire.enriched",
-        "WIRESTREAM_DLQ_TOPIC": f"t{run}.wire.dlq",
-        "WIRESTREAM_TOPIC_STREAM_PREFIX": f"t{run}.topics.",
-        "WIRESTREAM_EVENT_STREAM_PREFIX": f"t{run}.events.",
-        "WIRESTREAM_RAW_PARTITIONS": "2",
-        "WIRESTREAM_OUTPUT_PARTITIONS": "1",
-        "WIRESTREAM_METRICS_PORT": str(free_port()),
-        "WIRESTREAM_WEB_PORT": str(free_port()),
-        "WIRESTREAM_DATA_DIR": str(tmp_path / "worker-data"),
-        "WIRESTREAM_SESSION_TIMEOUT_SECONDS": "10",
-        "WIRESTREAM_COMMIT_INTERVAL_SECONDS": "0.5",
-        "WIRESTREAM_LOG_LEVEL": "warn",
-    }
-    return KafkaEnv(env)
+    return KafkaEnv(worker_env(kafka_broker.bootstrap, tmp_path, "test"))
 
 
 class WorkerProcess:

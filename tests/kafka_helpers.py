@@ -3,10 +3,39 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections import defaultdict
+from pathlib import Path
 from typing import Callable
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+
+def worker_env(bootstrap: str, data_dir: Path, name: str, **extra: str) -> dict[str, str]:
+    """A worker's environment with its own app id, topics (prefixed with ``name``'s initial), ports
+    and local state, so tests sharing one broker never see each other's records."""
+    from streams.adapters.broker import free_port
+
+    run = uuid.uuid4().hex[:8]
+    prefix = f"{name[0]}{run}"
+    return {
+        "WIRESTREAM_BOOTSTRAP_SERVERS": bootstrap,
+        "WIRESTREAM_APP_ID": f"wirestream-{name}-{run}",
+        "WIRESTREAM_RAW_TOPIC": f"{prefix}.wire.raw",
+        "WIRESTREAM_ENRICHED_TOPIC": f"{prefix}.wire.enriched",
+        "WIRESTREAM_DLQ_TOPIC": f"{prefix}.wire.dlq",
+        "WIRESTREAM_TOPIC_STREAM_PREFIX": f"{prefix}.topics.",
+        "WIRESTREAM_EVENT_STREAM_PREFIX": f"{prefix}.events.",
+        "WIRESTREAM_RAW_PARTITIONS": "2",
+        "WIRESTREAM_OUTPUT_PARTITIONS": "1",
+        "WIRESTREAM_METRICS_PORT": str(free_port()),
+        "WIRESTREAM_WEB_PORT": str(free_port()),
+        "WIRESTREAM_DATA_DIR": str(data_dir / f"worker-data-{run}"),
+        "WIRESTREAM_SESSION_TIMEOUT_SECONDS": "10",
+        "WIRESTREAM_COMMIT_INTERVAL_SECONDS": "0.5",
+        "WIRESTREAM_LOG_LEVEL": "warn",
+        **extra,
+    }
 
 
 def produce(bootstrap: str, topic: str, messages: list[tuple[bytes | None, bytes | None]], **extra) -> None:

@@ -21,6 +21,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 
 import numpy as np
@@ -50,13 +51,8 @@ def text_of(clean: CleanArticle) -> str:
     return "\n".join([clean.headline, *clean.headings, clean.body_text])
 
 
-def tokenize(text: str) -> list[str]:
-    return [t for t in _TOKEN.findall(text.lower()) if t not in STOPWORDS and len(t) > 1]
-
-
-def term_counts(text: str, tokens: list[str] | None = None) -> dict[str, int]:
-    """Words and adjacent word pairs (after stop words are removed) with their counts."""
-    tokens = tokenize(text) if tokens is None else tokens
+def term_counts(tokens: list[str]) -> dict[str, int]:
+    """Words and adjacent word pairs (stop words already removed) with their counts."""
     counts = Counter(tokens)  # counted in C: this runs over every word of every story
     counts.update(map(" ".join, zip(tokens, tokens[1:])))
     return counts
@@ -99,7 +95,7 @@ def story_features(text: str, vocabulary: CuratedVocabulary) -> tuple[dict[str, 
     curated-vocabulary features."""
     words = _TOKEN.findall(text.lower())
     tokens = [t for t in words if t not in STOPWORDS and len(t) > 1]
-    return term_counts(text, tokens), vocabulary_features(vocabulary.evidence(text), len(words))
+    return term_counts(tokens), vocabulary_features(vocabulary.evidence(text), len(words))
 
 
 def vocabulary_features(evidence: list[float], words: int) -> list[float]:
@@ -166,8 +162,9 @@ class TopicClassifier:
     def load(cls, threshold: float | None = None, max_topics: int = 3) -> "TopicClassifier":
         return cls(TopicModel.load(), CuratedVocabulary.load(), threshold, max_topics)
 
-    @property
+    @cached_property
     def thresholds(self) -> list[float]:
+        """Per topic, the score at or above which it is assigned (computed once, not per story)."""
         if self.threshold is not None:
             return [self.threshold] * len(TOPIC_CODES)
         return [round(float(t), 4) for t in self.model.thresholds]

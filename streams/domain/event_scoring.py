@@ -183,7 +183,7 @@ class EventScorer:
     source: LinearModel
     target: LinearModel
     keep_threshold: float
-    mode: str = "rule_source"  # learned: the source model picks too; rules: only keep is learned
+    mode: str = "rule_source"  # or "learned": the source model picks the source too
 
     @classmethod
     def load(cls) -> "EventScorer | None":
@@ -201,12 +201,10 @@ class EventScorer:
         sources = source_candidates(p)
         if not sources or keep < self.keep_threshold:
             return keep, None, None
-        if self.mode in ("rule_source", "rules") and p.rule_source is not None:
+        if self.mode == "rule_source" and p.rule_source is not None:
             source = p.rule_source
         else:
             source = max(sources, key=lambda m: (self.source.probability(actor_features(p, m, "src")), -m.start))
-        if self.mode == "rules":
-            return keep, source, p.rule_target or p.inferred
         best, target = -1.0, None
         for kind, m in target_candidates(p, source):
             score = self.target.probability(target_features(p, kind, m, source))

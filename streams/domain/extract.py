@@ -77,6 +77,7 @@ class _Candidate:
     start: int
     end: int
     future: int  # 0 past or present, 1 an infinitive ("urged X to visit"), 2 future ("will visit")
+    clause: tuple[int, int]  # the trigger's clause in the sentence
 
 
 class EventExtractor:
@@ -158,7 +159,7 @@ class EventExtractor:
                 inferred = self._counterpart(candidate, salience) if candidate.target is None else None
                 proposals.append((Proposal(
                     text, index, sentence.paragraph, start, end, candidate.event_type, trigger.event_type,
-                    trigger.mode, trigger.voice, candidate.future, _clause_bounds(text, start), mentions,
+                    trigger.mode, trigger.voice, candidate.future, candidate.clause, mentions,
                     candidate.source, candidate.target, inferred, type_counts.get(candidate.event_type, 0)),
                     candidate))
                 type_counts[candidate.event_type] = type_counts.get(candidate.event_type, 0) + 1
@@ -264,7 +265,7 @@ class EventExtractor:
             return None
         if target is not None and same_party(target, source):
             target = None
-        return _Candidate(trigger, event_type, source, target, start, end, future)
+        return _Candidate(trigger, event_type, source, target, start, end, future, (clause_start, clause_end))
 
     @staticmethod
     def _coordinated(text: str, source: Mention, mentions: list[Mention]) -> tuple[Mention, Mention | None]:
@@ -362,7 +363,7 @@ def _event_date(text: str, dates: list[DateMention], candidate: _Candidate) -> D
     """
     verbal = candidate.event_type in _VERBAL_TYPES
     usable = [d for d in dates if verbal or not _REPORTED_DATE.search(text[max(0, d.start - 20):d.start])]
-    clause_start, clause_end = _clause_bounds(text, candidate.start)
+    clause_start, clause_end = candidate.clause
     pool = [d for d in usable if clause_start <= d.start < clause_end]
     if not pool:
         pool = usable if len(usable) == 1 else []

@@ -62,6 +62,7 @@ class TriggerLexicon:
         self.phrases = phrases
         self.verbs = verbs
         self.frames = frames
+        self._scanner = StoryScanner(phrases=phrases, verbs=verbs)  # for a sentence given as text
 
     @classmethod
     @lru_cache(maxsize=1)
@@ -114,7 +115,7 @@ class TriggerLexicon:
     def find(self, sentence: "str | SentenceScan") -> list[Hit]:
         """Triggers in a sentence: its text, or its scan from :class:`StoryScanner`."""
         if isinstance(sentence, str):
-            sentence = StoryScanner(phrases=self.phrases, verbs=self.verbs).scan_one(sentence)
+            sentence = self._scanner.scan_one(sentence)
         sentence, lowered, phrases, verbs = sentence.text, sentence.lowered, sentence.phrases, sentence.verbs
         condition = _CONDITION.search(lowered)
         if not phrases and not verbs and not condition:

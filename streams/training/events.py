@@ -20,6 +20,7 @@ from streams.domain.cleaning import clean_article
 from streams.domain.event_scoring import (NONE_TARGET, EventScorer, LinearModel, actor_features, source_candidates,
                                           target_candidates, target_features, trigger_features)
 from streams.domain.extract import EventExtractor
+from streams.evaluation.events import gold_key, predicted_key
 from streams.training.corpora import TRAINING_DATA, LabelledStory, read_jsonl
 
 MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "events" / "scorer.json"
@@ -95,8 +96,6 @@ def fit_scorer(stories: list[LabelledStory], extractor: EventExtractor, keep_thr
 
 def _counts(stories: list[LabelledStory], extractor: EventExtractor, thresholds: list[float]) -> dict[float, Counter]:
     """tp/fp/fn on type + source country + target country, per keep threshold."""
-    from streams.evaluation.events import gold_key, predicted_key
-
     scorer = extractor.scorer
     result = {t: Counter() for t in thresholds}
     for threshold in thresholds:

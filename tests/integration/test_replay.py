@@ -14,7 +14,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -28,7 +27,7 @@ from schemas.models import DeadLetter, EnrichedArticle
 from streams.cli.main import cli
 from streams.settings import Settings, get_settings
 from tests.conftest import ROOT, WorkerProcess
-from tests.kafka_helpers import consume
+from tests.kafka_helpers import consume, worker_env
 
 pytestmark = pytest.mark.kafka
 
@@ -45,27 +44,7 @@ BODIES = [
 
 # -- helpers ---------------------------------------------------------------------------------------
 def make_env(bootstrap: str, data_dir: Path, **extra: str) -> dict[str, str]:
-    from streams.adapters.broker import free_port
-
-    run = uuid.uuid4().hex[:8]
-    return {
-        "WIRESTREAM_BOOTSTRAP_SERVERS": bootstrap,
-        "WIRESTREAM_APP_ID": f"wirestream-replay-{run}",
-        "WIRESTREAM_RAW_TOPIC": f"r{run}.wire.raw",
-        "WIRESTREAM_ENRICHED_TOPIC": f"r{run}.wire.enriched",
-        "WIRESTREAM_DLQ_TOPIC": f"r{run}.wire.dlq",
-        "WIRESTREAM_TOPIC_STREAM_PREFIX": f"r{run}.topics.",
-        "WIRESTREAM_EVENT_STREAM_PREFIX": f"r{run}.events.",
-        "WIRESTREAM_RAW_PARTITIONS": "2",
-        "WIRESTREAM_OUTPUT_PARTITIONS": "1",
-        "WIRESTREAM_METRICS_PORT": str(free_port()),
-        "WIRESTREAM_WEB_PORT": str(free_port()),
-        "WIRESTREAM_DATA_DIR": str(data_dir / f"worker-data-{run}"),
-        "WIRESTREAM_SESSION_TIMEOUT_SECONDS": "10",
-        "WIRESTREAM_COMMIT_INTERVAL_SECONDS": "0.5",
-        "WIRESTREAM_LOG_LEVEL": "warn",
-        **extra,
-    }
+    return worker_env(bootstrap, data_dir, "replay", **extra)
 
 
 def outputs_to(env: dict[str, str], prefix: str) -> dict[str, str]:

@@ -59,6 +59,13 @@ class StoryRun:
         self.enriched.start()
         self.dlq.start()
 
+    def start_with_worker(self, worker_factory: Callable, **worker_env: str):  # noqa: ANN201 - WorkerProcess
+        """Read the outputs, start one worker and wait until it serves metrics; it is returned."""
+        self.start_reading()
+        worker = worker_factory(**worker_env)
+        worker.wait_metrics(timeout=120)
+        return worker
+
     def start_producing(self, rate: float | None = None, bootstrap: str | None = None) -> StoryProducer:
         self.producer = StoryProducer(bootstrap or self.bootstrap, self.env["WIRESTREAM_RAW_TOPIC"], self.messages,
                                       rate=rate)

@@ -35,9 +35,7 @@ def test_broker_killed_and_restarted_mid_stream(count, own_broker, reliability_e
     env = {**reliability_env.env, "WIRESTREAM_BOOTSTRAP_SERVERS": bootstrap}
     run = StoryRun(env, count)
     started = time.monotonic()
-    run.start_reading()
-    worker = worker_factory(WIRESTREAM_BOOTSTRAP_SERVERS=bootstrap)
-    worker.wait_metrics(timeout=120)
+    worker = run.start_with_worker(worker_factory, WIRESTREAM_BOOTSTRAP_SERVERS=bootstrap)
     # Slow enough that production spans the outage: stories are sent before, during and after it.
     rate = count / 40
     run.start_producing(rate=rate)

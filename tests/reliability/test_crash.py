@@ -22,9 +22,7 @@ def test_sigkill_and_restart_loses_nothing(guarantee, count, reliability_env, wo
     env = {**reliability_env.env, "WIRESTREAM_PROCESSING_GUARANTEE": guarantee}
     run = StoryRun(env, count)
     started = time.monotonic()
-    run.start_reading()
-    worker = worker_factory(WIRESTREAM_PROCESSING_GUARANTEE=guarantee)
-    worker.wait_metrics(timeout=120)
+    worker = run.start_with_worker(worker_factory, WIRESTREAM_PROCESSING_GUARANTEE=guarantee)
     run.start_producing()
 
     for k in range(1, KILLS + 1):
