@@ -137,7 +137,7 @@ class ActorFinder:
         if entry.kind in ("person", "organisation"):
             return Actor(name=entry.name, country=entry.country, role=entry.role)
         if entry.kind == "demonym":
-            return Actor(name=self.gazetteer.country_names.get(entry.country, surface), country=entry.country)
+            return Actor(name=self.gazetteer.country_names.get(entry.country or "", surface), country=entry.country)
         name = surface if entry.kind in ("capital", "metonym") else entry.name
         return Actor(name=name, country=entry.country, role=entry.role)
 

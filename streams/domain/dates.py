@@ -111,17 +111,17 @@ def _resolve(kind: str, match: re.Match[str], anchor: date, future: bool) -> str
         return f"{g['y']}-{g['m']}-{g['d']}"
     if kind in ("month_day", "day_month"):
         month = _MONTHS[g["month"].lower().rstrip(".")]
-        day = int(g["day"])
+        day_of_month = int(g["day"])
         year = int(g["year"]) if g.get("year") else None
         if year is None:
             year = anchor.year
-            candidate = (month, day)
+            candidate = (month, day_of_month)
             if future and candidate < (anchor.month, anchor.day):
                 year += 1
             elif not future and candidate > (anchor.month, anchor.day) and month - anchor.month > 1:
                 year -= 1
         try:
-            return date(year, month, day).isoformat()
+            return date(year, month, day_of_month).isoformat()
         except ValueError:
             return None
     if kind == "weekday":

@@ -42,7 +42,7 @@ class Proposal:
     trigger_type: str
     mode: str | None
     voice: str
-    future: bool
+    future: int  # 0 past or present, 1 an infinitive, 2 future
     clause: tuple[int, int]
     mentions: list[Mention]
     rule_source: Mention | None
@@ -164,6 +164,7 @@ def target_features(p: Proposal, kind: str, m: Mention | None, source: Mention) 
         return none_features(p)
     if kind == INFERRED_TARGET:
         return inferred_features(p)
+    assert m is not None, "an actor target needs its mention"
     return actor_features(p, m, "tgt", source)
 
 
@@ -192,7 +193,7 @@ class EventScorer:
             return None
         data = json.loads(path.read_text(encoding="utf-8"))
         models = {name: LinearModel(data[name]["weights"], data[name]["bias"]) for name in ("keep", "source", "target")}
-        return cls(**models, keep_threshold=data["keep_threshold"])
+        return cls(models["keep"], models["source"], models["target"], keep_threshold=data["keep_threshold"])
 
     def decide(self, p: Proposal) -> tuple[float, Mention | None, Mention | None]:
         """(probability that the trigger is an event, its source, its target); no actors are

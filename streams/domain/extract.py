@@ -52,6 +52,10 @@ _NEGATION_CUES = re.compile(r"\b(?:not|never|no longer|n't|neither|nor|without|f
 _CONDITIONAL_CUES = re.compile(r"\b(?:could|might|may|threaten(?:s|ed)? to|vow(?:s|ed)? to|ready to|"
                                r"prepared to)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
 _RELATIVE = re.compile(r",\s*(?:who|which)\s*$")
+# "... accused Russia of sabotage and warned that ...", "..., accusing Russia of ...": a predicate with
+# no subject of its own shares the sentence's.
+_SHARED_SUBJECT = re.compile(r"(?:\band|\bbut|,)\s+(?:(?:also|later|then|again|separately|on \w+|\w+ly)\s+){0,2}$",
+                             re.IGNORECASE)
 _REPORTED_DATE = re.compile(r"\b(?:said|says|told|announced|confirmed|reported|added|stated)\s+(?:on\s+)?$")
 _VERBAL_TYPES = frozenset({"ACCUSE", "REJECT", "REQUEST", "SUPPORT", "THREATEN", "AGREE", "CONSULT"})
 _DOMESTIC_ROLES = frozenset({"civilians", "labour", "opposition", "rebels", "militants"})
@@ -72,7 +76,7 @@ _BY_AFTER = re.compile(r"\s+(?:\w+\s+){0,2}?by\b")
 class _Candidate:
     trigger: Trigger
     event_type: str
-    source: Mention | None
+    source: Mention
     target: Mention | None
     start: int
     end: int
@@ -104,7 +108,7 @@ class EventExtractor:
         events: list[Event] = []
         seen: set[tuple] = set()
         for text, mentions, proposals in self.proposals(clean):
-            dates: dict[bool, list[DateMention]] = {}
+            dates: dict[int, list[DateMention]] = {}
             scanned_dates = None
             quantities: list[QuantityMention] | None = None  # found when the sentence yields an event
             for proposal, candidate in proposals:
@@ -125,10 +129,10 @@ class EventExtractor:
                 date_value = date_mention.value if date_mention else None
                 if _is_background(date_value, anchor):
                     continue
-                countries = (_country(candidate.source), _country(candidate.target))
-                if candidate.event_type in _SYMMETRIC_TYPES:
-                    countries = tuple(sorted(countries, key=str))  # A met B is B met A
-                key = (candidate.event_type, *countries, date_value)
+                first, second = _country(candidate.source), _country(candidate.target)
+                if candidate.event_type in _SYMMETRIC_TYPES and str(first) > str(second):
+                    first, second = second, first  # A met B is B met A
+                key = (candidate.event_type, first, second, date_value)
                 if key in seen:
                     continue
                 seen.add(key)
@@ -236,6 +240,10 @@ class EventExtractor:
             if relative and not in_clause:
                 # "..., who is on a state visit to China": the relative pronoun's antecedent acts.
                 source = next((m for m in reversed(left) if m.end <= clause_start), source)
+            elif subjects and _SHARED_SUBJECT.search(before):
+                # The sentence's first subject: "The IMF said Egypt had made progress, but urged the
+                # government ...": the IMF urged; "Poland expelled two diplomats, accusing Russia ...".
+                source = subjects[0]
             partner = None
             if source is not None:
                 source, partner = self._coordinated(text, source, mentions)

@@ -114,9 +114,8 @@ class TriggerLexicon:
 
     def find(self, sentence: "str | SentenceScan") -> list[Hit]:
         """Triggers in a sentence: its text, or its scan from :class:`StoryScanner`."""
-        if isinstance(sentence, str):
-            sentence = self._scanner.scan_one(sentence)
-        sentence, lowered, phrases, verbs = sentence.text, sentence.lowered, sentence.phrases, sentence.verbs
+        scan = self._scanner.scan_one(sentence) if isinstance(sentence, str) else sentence
+        sentence, lowered, phrases, verbs = scan.text, scan.lowered, scan.phrases, scan.verbs
         condition = _CONDITION.search(lowered)
         if not phrases and not verbs and not condition:
             return []

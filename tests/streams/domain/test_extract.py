@@ -140,3 +140,15 @@ def test_event_ids_are_stable_and_distinct(extractor, seed):
     again = extractor.extract(clean_article(raw), raw, pipeline_version="p")
     assert [e.event_id for e in first] == [e.event_id for e in again]
     assert len({e.event_id for e in first}) == len(first)
+
+
+@pytest.mark.parametrize("body,expected", [
+    # a second predicate after "and"/"but" or a participle has no subject of its own: the sentence's acts
+    ("Polish Foreign Minister Radoslaw Sikorski accused Russia of sabotage on Tuesday and warned that "
+     "Poland would expel more Russian diplomats if the attacks continued.", ("THREATEN", "POL", "RUS")),
+    ("The IMF said Egypt had made progress on inflation, but urged the government to speed up the sale "
+     "of state assets.", ("REQUEST", "IMF", "EGY")),
+    ("Poland expelled two Russian diplomats on Tuesday, accusing Moscow of sabotage.", ("ACCUSE", "POL", "RUS")),
+])
+def test_predicate_without_its_own_subject_shares_the_sentences(extractor, body, expected):
+    assert expected in [found[:3] for found in summary(extract(extractor, body))]
