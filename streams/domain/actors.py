@@ -65,6 +65,11 @@ _PERSON_PRONOUN = re.compile(r"\b(?:he|she|He|She)\b")
 _THING_PRONOUN = re.compile(r"\b(?:it|It|its|Its)\b")
 _SHORT_REFERENCE = re.compile(r"\b(?:the|The)\s+(?P<title>president|premier|prime minister|chancellor|minister|"
                               r"foreign minister|secretary|governor|leader|king|emir|pontiff|pope|envoy)\b")
+# "The alliance", "the 27-nation bloc", "the world body": the international organisation named last.
+_ORGANISATION_REFERENCE = re.compile(r"\b[Tt]he\s+(?:(?:\d+-(?:member|nation|country)|western|military|regional|"
+                                     r"trade|defen[cs]e|world|global|lending|nuclear|u\.n\.)\s+)?"
+                                     r"(?:alliance|bloc|fund|agency|organi[sz]ation|body|watchdog)\b",
+                                     re.IGNORECASE)
 _BOTH_SIDES = re.compile(r"\b(?:the two sides|both sides|the sides|the two countries|both countries|"
                          r"the two nations|both nations|the two governments|both governments|the two leaders|"
                          r"both leaders|the neighbours|the neighbors)\b", re.IGNORECASE)
@@ -98,6 +103,7 @@ class StoryContext:
     home_country: str | None = None
     last_person: Mention | None = None
     last_subject_group: Mention | None = None
+    last_organisation: Actor | None = None  # the last international organisation named
     countries: list[str] = field(default_factory=list)  # in order of first mention
     by_surname: dict[str, Actor] = field(default_factory=dict)
     by_title: dict[str, Actor] = field(default_factory=dict)
@@ -162,6 +168,8 @@ class ActorFinder:
             mentions = sorted(mentions + found, key=lambda m: m.start)
         for mention in mentions:
             context.note_country(mention.actor.country)
+            if mention.kind == "organisation" and mention.actor.role == "igo" and mention.via != "pronoun":
+                context.last_organisation = mention.actor
             if mention.kind == "person" and mention.via != "pronoun":
                 context.last_person = mention
                 if mention.via in ("gazetteer", "title"):
@@ -254,6 +262,11 @@ class ActorFinder:
                 actor = context.last_person.actor
             if actor is not None and free(match.start()):
                 found.append(Mention(match.start(), match.end(), actor, "person", via="reference"))
+        organisation = next((m.actor for m in reversed(mentions) if m.kind == "organisation"
+                             and m.actor.role == "igo"), None) or context.last_organisation
+        for match in _ORGANISATION_REFERENCE.finditer(sentence) if organisation is not None else ():
+            if free(match.start()):
+                found.append(Mention(match.start(), match.end(), organisation, "organisation", via="reference"))
         for match in _BOTH_SIDES.finditer(sentence) if _BOTH_SIDES_HINT.search(sentence) else ():
             if len(context.countries) >= 2 and free(match.start()):
                 first, second = context.countries[0], context.countries[1]

@@ -152,3 +152,10 @@ def test_event_ids_are_stable_and_distinct(extractor, seed):
 ])
 def test_predicate_without_its_own_subject_shares_the_sentences(extractor, body, expected):
     assert expected in [found[:3] for found in summary(extract(extractor, body))]
+
+
+def test_short_reference_to_an_organisation_resolves_to_the_last_one_named(extractor):
+    body = ("NATO leaders agreed on Wednesday to raise defence spending. The Kremlin accused the alliance of "
+            "preparing for war with Russia.")
+    found = [f[:3] for f in summary(extract(extractor, body, dateline="THE HAGUE"))]
+    assert ("ACCUSE", "RUS", "NATO") in found
