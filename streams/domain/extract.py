@@ -199,9 +199,9 @@ class EventExtractor:
 
     def _home_country(self, clean: CleanArticle, scans: list[SentenceScan]) -> str | None:
         if clean.dateline:
-            for _, _, entry in self.finder.gazetteer.matches(clean.dateline.title()):
-                if entry.country:
-                    return entry.country
+            country = self.finder.gazetteer.place_country(clean.dateline)
+            if country:
+                return country
         counts: dict[str, int] = {}
         for sentence, scan in zip(clean.sentences, scans):
             if sentence.paragraph >= 3:
