@@ -104,11 +104,11 @@ def best_threshold(probabilities: np.ndarray, truth: np.ndarray) -> float:
     return best
 
 
-def train(out_dir: Path = MODEL_DIR) -> dict:
+def fit(stories: list[LabelledStory]) -> dict[str, np.ndarray]:
+    """The model's arrays (as stored in ``model.npz``) fitted on ``stories``."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
 
-    stories = training_stories()
     data = featurize(stories)
     df: dict[str, int] = {}
     for counts in data.counts:
@@ -120,7 +120,6 @@ def train(out_dir: Path = MODEL_DIR) -> dict:
     n = len(stories)
     idf = np.array([np.log((1 + n) / (1 + df[t])) + 1.0 for t in kept])
     X = _matrix(data, terms, idf)
-
     weights = np.zeros((X.shape[1], len(TOPIC_CODES)))
     bias = np.zeros(len(TOPIC_CODES))
     platt_a = np.ones(len(TOPIC_CODES))
@@ -163,12 +162,18 @@ def train(out_dir: Path = MODEL_DIR) -> dict:
         main_weights[:, k] = main_model.coef_[column]
         main_bias[k] = main_model.intercept_[column]
 
+    return {"terms": np.array(kept), "idf": idf.astype(np.float32), "weights": weights.astype(np.float32),
+            "bias": bias.astype(np.float32), "platt_a": platt_a.astype(np.float32),
+            "platt_b": platt_b.astype(np.float32), "thresholds": thresholds.astype(np.float32),
+            "main_weights": main_weights.astype(np.float32), "main_bias": main_bias.astype(np.float32)}
+
+
+def train(out_dir: Path = MODEL_DIR) -> dict:
+    stories = training_stories()
+    arrays = fit(stories)
+    thresholds, kept = arrays["thresholds"], arrays["terms"]
     out_dir.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(out_dir / "model.npz", terms=np.array(kept), idf=idf.astype(np.float32),
-                        weights=weights.astype(np.float32), bias=bias.astype(np.float32),
-                        platt_a=platt_a.astype(np.float32), platt_b=platt_b.astype(np.float32),
-                        thresholds=thresholds.astype(np.float32),
-                        main_weights=main_weights.astype(np.float32), main_bias=main_bias.astype(np.float32))
+    np.savez_compressed(out_dir / "model.npz", **arrays)
     import sklearn
 
     about = {
