@@ -56,6 +56,16 @@ _RELATIVE = re.compile(r",\s*(?:who|which)\s*$")
 # no subject of its own shares the sentence's.
 _SHARED_SUBJECT = re.compile(r"(?:\band|\bbut|,)\s+(?:(?:also|later|then|again|separately|on \w+|\w+ly)\s+){0,2}$",
                              re.IGNORECASE)
+# A noun phrase ending right before the trigger, after at most an auxiliary and an adverb:
+# "The Emirates has repeatedly denied", "Council member Leslie Voltaire rejected", "His lawyer denied".
+_ADVERBIAL = r"(?:has|have|had|also|then|later|again|repeatedly|swiftly|quickly|promptly|formally|publicly|" \
+             r"strongly|sharply|on \w+day)"
+_CAP, _LOW = r"[A-Z][\w'’.&-]*", rf"(?!{_ADVERBIAL}\b)[a-z]{{3,}}"
+_BARE_SUBJECT = re.compile(rf"(?:^|(?<=[\s,;:(\"“]))(?P<name>(?:[Tt]he|[Hh]is|[Hh]er|[Ii]ts|[Tt]heir)\s+"
+                           rf"(?:{_CAP}\s+){{0,4}}(?:{_CAP}|{_LOW})|(?:{_CAP}\s+){{0,3}}{_CAP}(?:\s+{_LOW})?)\s+"
+                           rf"(?:{_ADVERBIAL}\s+){{0,3}}$")
+_CALENDAR_WORDS = frozenset("monday tuesday wednesday thursday friday saturday sunday january february march april "
+                            "may june july august september october november december week month year".split())
 _REPORTED_DATE = re.compile(r"\b(?:said|says|told|announced|confirmed|reported|added|stated)\s+(?:on\s+)?$")
 _VERBAL_TYPES = frozenset({"ACCUSE", "REJECT", "REQUEST", "SUPPORT", "THREATEN", "AGREE", "CONSULT"})
 _DOMESTIC_ROLES = frozenset({"civilians", "labour", "opposition", "rebels", "militants"})
@@ -157,7 +167,7 @@ class EventExtractor:
                 continue
             proposals = []
             for start, end, trigger in hits:
-                candidate = self._candidate(text, start, end, trigger, mentions)
+                candidate = self._candidate(text, start, end, trigger, mentions, context.home_country)
                 if candidate is None:
                     continue
                 inferred = self._counterpart(candidate, salience) if candidate.target is None else None
@@ -212,7 +222,7 @@ class EventExtractor:
         return max(counts, key=lambda c: (counts[c], c)) if counts else None
 
     def _candidate(self, text: str, start: int, end: int, trigger: Trigger,
-                   mentions: list[Mention]) -> _Candidate | None:
+                   mentions: list[Mention], home: str | None = None) -> _Candidate | None:
         before = text[max(0, start - 40):start]
         if trigger.event_type != "REJECT" and _NEGATION_CUES.search(before):
             return None
@@ -244,6 +254,11 @@ class EventExtractor:
                 # The sentence's first subject: "The IMF said Egypt had made progress, but urged the
                 # government ...": the IMF urged; "Poland expelled two diplomats, accusing Russia ...".
                 source = subjects[0]
+            if source is None and not left and home is not None:
+                source = _bare_subject(text, start, home)
+                if source is not None:
+                    # One of the sentence's actors from now on, for its other triggers and the scorer.
+                    mentions.insert(sum(1 for m in mentions if m.start < source.start), source)
             partner = None
             if source is not None:
                 source, partner = self._coordinated(text, source, mentions)
@@ -399,6 +414,19 @@ def _country(mention: Mention | None) -> str | None:
 
 def _actor_key(actor: Actor | None) -> tuple | None:
     return (actor.name, actor.country) if actor else None
+
+
+def _bare_subject(text: str, start: int, home: str) -> Mention | None:
+    """The words just before the trigger when no known actor precedes it ("The judiciary accused",
+    "COB leaders rejected", "His lawyer denied"): a domestic actor of the story's country, as the
+    annotation convention codes unknown local actors."""
+    match = _BARE_SUBJECT.search(text, max(0, start - 60), start)
+    if match is None:
+        return None
+    name = match.group("name")
+    if name.split()[-1].lower() in _CALENDAR_WORDS:
+        return None  # "In a statement on Monday denied": a time, not an actor
+    return Mention(match.start("name"), match.end("name"), Actor(name=name, country=home), "group", via="subject")
 
 
 def _attribution(text: str, mention: Mention) -> bool:

@@ -159,3 +159,18 @@ def test_short_reference_to_an_organisation_resolves_to_the_last_one_named(extra
             "preparing for war with Russia.")
     found = [f[:3] for f in summary(extract(extractor, body, dateline="THE HAGUE"))]
     assert ("ACCUSE", "RUS", "NATO") in found
+
+
+@pytest.mark.parametrize("body,dateline,expected", [
+    # an actor the gazetteer does not know, doing something to one it does: a domestic actor of the
+    # story's country, as the annotation guide codes unknown local actors
+    ("The judiciary accused Israel of running a network of spies on Monday.", "TEHRAN", ("ACCUSE", "IRN", "ISR")),
+    ("His lawyer dismissed Russia's accusations on Monday.", "KYIV", ("REJECT", "UKR", "RUS")),
+])
+def test_unknown_subject_is_a_domestic_actor(extractor, body, dateline, expected):
+    assert expected in [found[:3] for found in summary(extract(extractor, body, dateline=dateline))]
+
+
+def test_a_date_before_the_trigger_is_not_an_actor(extractor):
+    found = summary(extract(extractor, "In a statement on Monday denied the reports.", dateline="TEHRAN"))
+    assert not any(source for _, source, _, _ in found if source is not None and source != "IRN")
