@@ -173,7 +173,12 @@ class TopicClassifier:
         """Calibrated per-topic probabilities and the index of the main topic."""
         counts, features = story_features(text_of(clean), self.vocabulary)
         topic, main = self.model.decision(counts, features)
-        return self.model.probabilities(topic).tolist(), int(np.argmax(main))
+        probabilities = self.model.probabilities(topic)
+        # The main topic is the one most likely both to be the story's main subject (the main head)
+        # and to be among its topics at all (the per-topic model): in cross-validation on our own
+        # stories this picked the main topic right more often than the main head alone.
+        main_share = np.exp(main - main.max())
+        return probabilities.tolist(), int(np.argmax(main_share * probabilities))
 
     def classify(self, clean: CleanArticle) -> list[TopicCode]:
         scores, main = self.scores(clean)
