@@ -286,6 +286,8 @@ class ActorFinder:
             for start, end, role in groups:
                 if any(m.start <= start <= m.end + 3 or sentence[m.end:start] in ("'s ", " ") for m in mentions):
                     continue  # "Kenyan police": the demonym already names the group's country
+                if any(0 <= m.start - end <= 1 for m in mentions):
+                    continue  # "the paramilitary Rapid Support Forces": a description of the actor named next
                 if free(start):
                     found.append(Mention(start, end, Actor(name=sentence[start:end], country=home, role=role),
                                          "group", via="role"))

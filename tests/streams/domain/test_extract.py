@@ -174,3 +174,10 @@ def test_unknown_subject_is_a_domestic_actor(extractor, body, dateline, expected
 def test_a_date_before_the_trigger_is_not_an_actor(extractor):
     found = summary(extract(extractor, "In a statement on Monday denied the reports.", dateline="TEHRAN"))
     assert not any(source for _, source, _, _ in found if source is not None and source != "IRN")
+
+
+def test_group_word_describing_the_next_actor_is_not_another_actor(extractor):
+    # "the paramilitary Rapid Support Forces" is the RSF, not a paramilitary of the dateline's country
+    body = "Sudan's army-aligned government on Monday blamed the paramilitary Rapid Support Forces for the attack."
+    found = [f[:3] for f in summary(extract(extractor, body, dateline="JUBA"))]
+    assert ("ACCUSE", "SDN", "SDN") in found
