@@ -16,7 +16,7 @@ Events come only from the body: never from the headline, crossheads or boilerpla
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Iterator
 
@@ -71,6 +71,8 @@ _VERBAL_TYPES = frozenset({"ACCUSE", "REJECT", "REQUEST", "SUPPORT", "THREATEN",
 _DOMESTIC_ROLES = frozenset({"civilians", "labour", "opposition", "rebels", "militants"})
 _HAS_DIGIT = re.compile(r"\d")
 _SYMMETRIC_TYPES = frozenset({"CONSULT", "COOPERATE"})
+# "X and Y exchanged prisoners / withdrew their troops": each side acts on the other, two events.
+_MUTUAL_TYPES = frozenset({"RETREAT", "CONCEDE"})
 _CONDITION = re.compile(r"\b(?:if|unless|should)\b")
 _SAID_AFTER = re.compile(r"[^,.;]{0,45}?\b(?:said|says|told|reported|announced|stated)\b")
 _COORDINATION = re.compile(r"^\s*(?:and|&|,|, and)\s*$")
@@ -92,6 +94,7 @@ class _Candidate:
     end: int
     future: int  # 0 past or present, 1 an infinitive ("urged X to visit"), 2 future ("will visit")
     clause: tuple[int, int]  # the trigger's clause in the sentence
+    partner: Mention | None = None  # "X and Y withdrew": Y, who did the same
 
 
 class EventExtractor:
@@ -150,6 +153,14 @@ class EventExtractor:
                     quantities = find_quantities(text) if _HAS_DIGIT.search(text) else []
                 events.append(self._event(raw, pipeline_version, replay, candidate, text, date_mention,
                                           quantities, mentions, confidence))
+                if candidate.event_type in _MUTUAL_TYPES and candidate.partner is not None \
+                        and candidate.target is candidate.partner:
+                    reverse = replace(candidate, source=candidate.partner, target=candidate.source)
+                    key = (reverse.event_type, _country(reverse.source), _country(reverse.target), date_value)
+                    if key not in seen:
+                        seen.add(key)
+                        events.append(self._event(raw, pipeline_version, replay, reverse, text, date_mention,
+                                                  quantities, mentions, confidence))
         return events
 
     def proposals(self, clean: CleanArticle) -> Iterator[tuple[str, list[Mention], list[tuple[Proposal, _Candidate]]]]:
@@ -240,6 +251,7 @@ class EventExtractor:
         subjects = [m for m in left if not m.prepositional]
         in_clause = [m for m in subjects if m.start >= clause_start]
         agent = _agent(text, end, right)
+        partner = None
         if trigger.voice == "passive" or agent is not None:
             # "... were shot by members of the security forces": the agent acts on the subject.
             target = in_clause[-1] if in_clause else (subjects[-1] if subjects else None)
@@ -259,7 +271,6 @@ class EventExtractor:
                 if source is not None:
                     # One of the sentence's actors from now on, for its other triggers and the scorer.
                     mentions.insert(sum(1 for m in mentions if m.start < source.start), source)
-            partner = None
             if source is not None:
                 source, partner = self._coordinated(text, source, mentions)
             target = next((m for m in right if source is None or not same_party(m, source)), None)
@@ -288,7 +299,8 @@ class EventExtractor:
             return None
         if target is not None and same_party(target, source):
             target = None
-        return _Candidate(trigger, event_type, source, target, start, end, future, (clause_start, clause_end))
+        return _Candidate(trigger, event_type, source, target, start, end, future, (clause_start, clause_end),
+                          partner)
 
     @staticmethod
     def _coordinated(text: str, source: Mention, mentions: list[Mention]) -> tuple[Mention, Mention | None]:

@@ -181,3 +181,9 @@ def test_group_word_describing_the_next_actor_is_not_another_actor(extractor):
     body = "Sudan's army-aligned government on Monday blamed the paramilitary Rapid Support Forces for the attack."
     found = [f[:3] for f in summary(extract(extractor, body, dateline="JUBA"))]
     assert ("ACCUSE", "SDN", "SDN") in found
+
+
+def test_mutual_act_is_an_event_each_way(extractor):
+    body = "Cambodia and Thailand began withdrawing heavy weapons from their disputed border on Monday."
+    found = {f[:3] for f in summary(extract(extractor, body, dateline="BANGKOK"))}
+    assert {("RETREAT", "KHM", "THA"), ("RETREAT", "THA", "KHM")} <= found
