@@ -264,9 +264,10 @@ class ActorFinder:
                 found.append(Mention(match.start(), match.end(), actor, "person", via="reference"))
         organisation = next((m.actor for m in reversed(mentions) if m.kind == "organisation"
                              and m.actor.role == "igo"), None) or context.last_organisation
-        for match in _ORGANISATION_REFERENCE.finditer(sentence) if organisation is not None else ():
-            if free(match.start()):
-                found.append(Mention(match.start(), match.end(), organisation, "organisation", via="reference"))
+        if organisation is not None:
+            for match in _ORGANISATION_REFERENCE.finditer(sentence):
+                if free(match.start()):
+                    found.append(Mention(match.start(), match.end(), organisation, "organisation", via="reference"))
         for match in _BOTH_SIDES.finditer(sentence) if _BOTH_SIDES_HINT.search(sentence) else ():
             if len(context.countries) >= 2 and free(match.start()):
                 first, second = context.countries[0], context.countries[1]
