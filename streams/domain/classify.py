@@ -51,6 +51,14 @@ def text_of(clean: CleanArticle) -> str:
     return "\n".join([clean.headline, *clean.headings, clean.body_text])
 
 
+LEDE_CHARS = 500
+
+
+def lede_of(clean: CleanArticle) -> str:
+    """The headline and the story's opening: where wire copy says what the story is mainly about."""
+    return f"{clean.headline}\n{clean.body_text}"[:LEDE_CHARS]
+
+
 def term_counts(tokens: list[str]) -> dict[str, int]:
     """Words and adjacent word pairs (stop words already removed) with their counts."""
     counts = Counter(tokens)  # counted in C: this runs over every word of every story
@@ -90,12 +98,19 @@ class CuratedVocabulary:
         return evidence
 
 
-def story_features(text: str, vocabulary: CuratedVocabulary) -> tuple[dict[str, int], list[float]]:
-    """What the model reads of a story, the same in training and inference: term counts and the
-    curated-vocabulary features."""
+def story_features(clean: CleanArticle, vocabulary: CuratedVocabulary) -> tuple[dict[str, int], list[float]]:
+    """What the model reads of a story, the same in training and inference: term counts of the
+    whole text, the lede's words again as their own terms (in cross-validation they made the main
+    topic right more often), and the curated-vocabulary features."""
+    text = text_of(clean)
     words = _TOKEN.findall(text.lower())
     tokens = [t for t in words if t not in STOPWORDS and len(t) > 1]
-    return term_counts(tokens), vocabulary_features(vocabulary.evidence(text), len(words))
+    counts = term_counts(tokens)
+    for word in _TOKEN.findall(lede_of(clean).lower()):
+        if word not in STOPWORDS and len(word) > 1:
+            key = "lede:" + word
+            counts[key] = counts.get(key, 0) + 1
+    return counts, vocabulary_features(vocabulary.evidence(text), len(words))
 
 
 def vocabulary_features(evidence: list[float], words: int) -> list[float]:
@@ -171,7 +186,7 @@ class TopicClassifier:
 
     def scores(self, clean: CleanArticle) -> tuple[list[float], int]:
         """Calibrated per-topic probabilities and the index of the main topic."""
-        counts, features = story_features(text_of(clean), self.vocabulary)
+        counts, features = story_features(clean, self.vocabulary)
         topic, main = self.model.decision(counts, features)
         probabilities = self.model.probabilities(topic)
         # The main topic is the one most likely both to be the story's main subject (the main head)

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from schemas.models import RawArticle
-from streams.domain.classify import TOPIC_CODES, CuratedVocabulary, story_features, text_of
+from streams.domain.classify import TOPIC_CODES, CuratedVocabulary, story_features
 from streams.domain.cleaning import clean_article
 from streams.training.corpora import LabelledStory, bbc_news, held_out, own_training
 
@@ -41,7 +41,7 @@ def featurize(stories: list[LabelledStory]) -> Featurized:
     counts, vocab, labels = [], [], []
     for story in stories:
         raw = RawArticle(id=story.id, headline=story.headline, body=story.body, published_at=story.published_at)
-        story_counts, story_vocab = story_features(text_of(clean_article(raw)), vocabulary)
+        story_counts, story_vocab = story_features(clean_article(raw), vocabulary)
         counts.append(story_counts)
         vocab.append(story_vocab)
         labels.append([code in story.topics for code in TOPIC_CODES])
