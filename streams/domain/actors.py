@@ -262,10 +262,11 @@ class ActorFinder:
                 actor = context.last_person.actor
             if actor is not None and free(match.start()):
                 found.append(Mention(match.start(), match.end(), actor, "person", via="reference"))
-        organisation = next((m.actor for m in reversed(mentions) if m.kind == "organisation"
-                             and m.actor.role == "igo"), None) or context.last_organisation
+        references = list(_ORGANISATION_REFERENCE.finditer(sentence))
+        organisation = (next((m.actor for m in reversed(mentions) if m.kind == "organisation"
+                              and m.actor.role == "igo"), None) or context.last_organisation) if references else None
         if organisation is not None:
-            for match in _ORGANISATION_REFERENCE.finditer(sentence):
+            for match in references:
                 if free(match.start()):
                     found.append(Mention(match.start(), match.end(), organisation, "organisation", via="reference"))
         for match in _BOTH_SIDES.finditer(sentence) if _BOTH_SIDES_HINT.search(sentence) else ():

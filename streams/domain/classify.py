@@ -59,7 +59,7 @@ def lede_of(clean: CleanArticle) -> str:
     return f"{clean.headline}\n{clean.body_text}"[:LEDE_CHARS]
 
 
-def term_counts(tokens: list[str]) -> dict[str, int]:
+def term_counts(tokens: list[str]) -> Counter[str]:
     """Words and adjacent word pairs (stop words already removed) with their counts."""
     counts = Counter(tokens)  # counted in C: this runs over every word of every story
     counts.update(map(" ".join, zip(tokens, tokens[1:])))
@@ -104,13 +104,13 @@ def story_features(clean: CleanArticle, vocabulary: CuratedVocabulary) -> tuple[
     topic right more often), and the curated-vocabulary features."""
     text = text_of(clean)
     words = _TOKEN.findall(text.lower())
-    tokens = [t for t in words if t not in STOPWORDS and len(t) > 1]
-    counts = term_counts(tokens)
-    for word in _TOKEN.findall(lede_of(clean).lower()):
-        if word not in STOPWORDS and len(word) > 1:
-            key = "lede:" + word
-            counts[key] = counts.get(key, 0) + 1
+    counts = term_counts(_content_words(words))
+    counts.update("lede:" + word for word in _content_words(_TOKEN.findall(lede_of(clean).lower())))
     return counts, vocabulary_features(vocabulary.evidence(text), len(words))
+
+
+def _content_words(words: list[str]) -> list[str]:
+    return [w for w in words if w not in STOPWORDS and len(w) > 1]
 
 
 def vocabulary_features(evidence: list[float], words: int) -> list[float]:

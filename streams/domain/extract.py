@@ -142,10 +142,7 @@ class EventExtractor:
                 date_value = date_mention.value if date_mention else None
                 if _is_background(date_value, anchor):
                     continue
-                first, second = _country(candidate.source), _country(candidate.target)
-                if candidate.event_type in _SYMMETRIC_TYPES and str(first) > str(second):
-                    first, second = second, first  # A met B is B met A
-                key = (candidate.event_type, first, second, date_value)
+                key = _event_key(candidate, date_value)
                 if key in seen:
                     continue
                 seen.add(key)
@@ -156,7 +153,7 @@ class EventExtractor:
                 if candidate.event_type in _MUTUAL_TYPES and candidate.partner is not None \
                         and candidate.target is candidate.partner:
                     reverse = replace(candidate, source=candidate.partner, target=candidate.source)
-                    key = (reverse.event_type, _country(reverse.source), _country(reverse.target), date_value)
+                    key = _event_key(reverse, date_value)
                     if key not in seen:
                         seen.add(key)
                         events.append(self._event(raw, pipeline_version, replay, reverse, text, date_mention,
@@ -418,6 +415,14 @@ def _is_background(value: str | None, anchor) -> bool:  # noqa: ANN001 - datetim
     month = int(value[5:7])
     day = int(value[8:10]) if len(value) == 10 else 28
     return (anchor.year - year) * 365 + (anchor.month - month) * 30 + (anchor.day - day) > _BACKGROUND_DAYS
+
+
+def _event_key(candidate: _Candidate, date_value: str | None) -> tuple:
+    """What makes two mentions the same event in one story: type, the two countries, the date."""
+    first, second = _country(candidate.source), _country(candidate.target)
+    if candidate.event_type in _SYMMETRIC_TYPES and str(first) > str(second):
+        first, second = second, first  # A met B is B met A
+    return (candidate.event_type, first, second, date_value)
 
 
 def _country(mention: Mention | None) -> str | None:
