@@ -32,6 +32,9 @@ _NAME = (rf"(?:{_CAPITALISED}|[A-Z]\.)"
 _NAME_AFTER_TITLE = re.compile(rf"\s+(?P<name>{_NAME})")
 _MODIFIER_GAP_BREAK = re.compile(r"[,;.]|\band\b")
 _ROLE_TAIL = re.compile(r"(?:'s)?\s+((?:[a-z-]+\s+){0,2}?[a-z]+)")
+# What lies between an actor and a group word that is its own: "Kenyan police", "Kenya's new government",
+# "Sudan's army-aligned government".
+_POSSESSED_GAP = re.compile(r"['’]s\s+(?:[a-z][\w-]*\s+){0,2}|-[a-z][\w-]*\s+|\s")
 
 
 class TitledPeople:
@@ -82,6 +85,9 @@ _QUANTITY_HEADS = frozenset({"dozens", "hundreds", "thousands", "millions", "sco
                              "groups", "crowd", "crowds", "some", "many", "several", "most", "all", "number", "bands",
                              "units", "unit", "contingent", "delegation", "team", "squad", "column", "convoy"})
 _GROUP_ROLES = frozenset({"civilians", "police", "military", "rebels", "opposition", "labour", "militants"})
+# "The government", "the authorities" with no country named are, like police, of the sentence's
+# "in X", else of the story's country (CV on the training stories: 0.503 -> 0.510).
+_GOVERNMENT_WORDS = frozenset({"government", "authorities"})
 _WORD = re.compile(r"[A-Za-z']+")
 
 
@@ -126,7 +132,7 @@ class ActorFinder:
     def __init__(self, gazetteer: Gazetteer) -> None:
         self.gazetteer = gazetteer
         self._groups = build_automaton({w: role for w, role in gazetteer.role_words.items()
-                                        if role in _GROUP_ROLES and " " not in w})
+                                        if (role in _GROUP_ROLES or w in _GOVERNMENT_WORDS) and " " not in w})
         self._single = StoryScanner(gazetteer.automaton, _TITLED_PERSON, self._groups)
         self._actors: dict[tuple[int, str], Actor] = {}
 
@@ -286,7 +292,8 @@ class ActorFinder:
         home = where or context.home_country
         if home:
             for start, end, role in groups:
-                if any(m.start <= start <= m.end + 3 or sentence[m.end:start] in ("'s ", " ") for m in mentions):
+                if any(m.start <= start <= m.end + 3 or _POSSESSED_GAP.fullmatch(sentence, m.end, start)
+                       for m in mentions):
                     continue  # "Kenyan police": the demonym already names the group's country
                 if any(0 <= m.start - end <= 1 for m in mentions):
                     continue  # "the paramilitary Rapid Support Forces": a description of the actor named next

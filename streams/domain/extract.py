@@ -225,7 +225,7 @@ class EventExtractor:
             if sentence.paragraph >= 3:
                 break
             for _, _, entry in scan.actors:
-                if entry.country and len(entry.country) == 3:
+                if entry.country in self.finder.gazetteer.country_names:  # a country, not an organisation's code
                     counts[entry.country] = counts.get(entry.country, 0) + 1
         return max(counts, key=lambda c: (counts[c], c)) if counts else None
 

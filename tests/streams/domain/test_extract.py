@@ -171,6 +171,16 @@ def test_unknown_subject_is_a_domestic_actor(extractor, body, dateline, expected
     assert expected in [found[:3] for found in summary(extract(extractor, body, dateline=dateline))]
 
 
+@pytest.mark.parametrize("body,dateline,expected", [
+    # "the government" with no country named is the story's own, like its police
+    ("The U.S. State Department accused the government of rigging the vote.", "KAMPALA", ("ACCUSE", "USA", "UGA")),
+    ("The United Nations urged the authorities to release the detained journalists.", "HARARE",
+     ("REQUEST", "UNO", "ZWE")),
+])
+def test_the_government_unnamed_is_the_storys_country(extractor, body, dateline, expected):
+    assert expected in [found[:3] for found in summary(extract(extractor, body, dateline=dateline))]
+
+
 def test_a_date_before_the_trigger_is_not_an_actor(extractor):
     found = summary(extract(extractor, "In a statement on Monday denied the reports.", dateline="TEHRAN"))
     assert not any(source for _, source, _, _ in found if source is not None and source != "IRN")
