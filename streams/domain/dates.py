@@ -30,6 +30,11 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("weekday", re.compile(rf"\b(?:(?P<rel>last|next|this|on|from|until|by)\s+)?(?P<weekday>{_WEEKDAY_NAMES})\b")),
     ("relative_day", re.compile(r"\b(?P<word>today|yesterday|tomorrow|tonight|last night|this morning|this afternoon|"
                                 r"this evening|earlier today|overnight)\b", re.IGNORECASE)),
+    # Expressions that date an event by the one told before it ("Hours later, ..."): resolved by the
+    # caller, which knows the story's last dated event.
+    ("same_day", re.compile(r"\b(?:(?:hours|minutes)\s+(?:later|earlier|before|after)|(?:later|earlier)\s+(?:in|on)\s+"
+                            r"the\s+day|(?:on\s+)?the\s+same\s+day|(?:in|by|on)\s+the\s+(?:morning|afternoon|evening)|"
+                            r"by\s+(?:evening|nightfall|midday))\b", re.IGNORECASE)),
     # Week-sized spans have no ISO form: they resolve to the month they fall in.
     ("relative_week", re.compile(r"\b(?P<rel>last|this|next|earlier this|later this|over the|at the|"
                                  r"past)\s+(?P<unit>week|weekend)\b", re.IGNORECASE)),
@@ -57,6 +62,8 @@ _NEEDS: dict[str, tuple[frozenset[str], ...]] = {
     "weekday": (frozenset({"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}),),
     "relative_day": (frozenset({"today", "yesterday", "tomorrow", "tonight", "night", "morning", "afternoon",
                                 "evening", "overnight"}),),
+    "same_day": (frozenset({"hours", "Hours", "minutes", "Minutes", "day", "morning", "afternoon", "evening",
+                            "nightfall", "midday"}),),
     "relative_week": (frozenset({"week", "weekend"}),),
     "month_year": (_MONTH_WORDS,),
     "relative_period": (frozenset({"year", "month"}),),
@@ -164,13 +171,13 @@ def _resolve(kind: str, match: re.Match[str], anchor: date, future: bool) -> str
 
 
 # Every pattern needs a digit or one of these words: one search rules most sentences out.
-_HINT = re.compile(r"\d|day\b|night|morning|afternoon|evening|week|month|year|Thanksgiving|Christmas|"
+_HINT = re.compile(r"\d|day\b|night|morning|afternoon|evening|week|month|year|hours|minutes|midday|Thanksgiving|Christmas|"
                    r"Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec", re.IGNORECASE)
 
 
-def find_dates(sentence: str, anchor: date, future: bool = False) -> list[DateMention]:
+def find_dates(sentence: str, anchor: date, future: bool = False, same_day: str | None = None) -> list[DateMention]:
     """Non-overlapping time expressions in ``sentence``, earliest first."""
-    return resolve_dates(scan_dates(sentence), anchor, future)
+    return resolve_dates(scan_dates(sentence), anchor, future, same_day)
 
 
 def scan_dates(sentence: str) -> list[tuple[str, re.Match[str]]]:
@@ -203,11 +210,14 @@ def scan_dates(sentence: str) -> list[tuple[str, re.Match[str]]]:
     return found
 
 
-def resolve_dates(scanned: list[tuple[str, re.Match[str]]], anchor: date, future: bool | int) -> list[DateMention]:
+def resolve_dates(scanned: list[tuple[str, re.Match[str]]], anchor: date, future: bool | int,
+                  same_day: str | None = None) -> list[DateMention]:
     """``future``: 0 (or False) past or present tense, 2 (or True) future; 1 is an infinitive
     ("urged X to withdraw by Friday"): a month or a year ahead, but a weekday in the past unless
-    "from"/"until"/"by" points forward."""
+    "from"/"until"/"by" points forward. ``same_day``: the day "hours later", "on the same day" and
+    the like refer to (the story's last dated event), if known."""
     return [DateMention(match.start(), match.end(), match.group(0).strip(),
+                        same_day if kind == "same_day" else
                         _resolve(kind, match, anchor, _weekday_future(match, future) if kind == "weekday"
                                  else bool(future)))
             for kind, match in scanned]

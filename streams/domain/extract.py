@@ -120,7 +120,9 @@ class EventExtractor:
         anchor = raw.published_at.date()
         events: list[Event] = []
         seen: set[tuple] = set()
+        last_day: str | None = None  # the day of the story's last past event, for "hours later"
         for text, mentions, proposals in self.proposals(clean):
+            same_day = last_day
             dates: dict[int, list[DateMention]] = {}
             scanned_dates = None
             quantities: list[QuantityMention] | None = None  # found when the sentence yields an event
@@ -137,9 +139,12 @@ class EventExtractor:
                         continue
                 if candidate.future not in dates:
                     scanned_dates = scan_dates(text) if scanned_dates is None else scanned_dates
-                    dates[candidate.future] = resolve_dates(scanned_dates, anchor, candidate.future)
+                    dates[candidate.future] = resolve_dates(scanned_dates, anchor, candidate.future,
+                                                            same_day if candidate.future == 0 else None)
                 date_mention = _event_date(text, dates[candidate.future], candidate)
                 date_value = date_mention.value if date_mention else None
+                if candidate.future == 0 and date_value and len(date_value) == 10:
+                    last_day = date_value
                 if _is_background(date_value, anchor):
                     continue
                 key = _event_key(candidate, date_value)

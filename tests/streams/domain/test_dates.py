@@ -7,8 +7,9 @@ from streams.domain.dates import find_dates
 TUESDAY = date(2025, 11, 25)
 
 
-def values(sentence: str, future: bool = False, anchor: date = TUESDAY) -> list[tuple[str, str | None]]:
-    return [(m.text, m.value) for m in find_dates(sentence, anchor, future)]
+def values(sentence: str, future: bool = False, anchor: date = TUESDAY,
+           same_day: str | None = None) -> list[tuple[str, str | None]]:
+    return [(m.text, m.value) for m in find_dates(sentence, anchor, future, same_day)]
 
 
 @pytest.mark.parametrize("sentence,future,expected", [
@@ -42,3 +43,15 @@ def test_spans_without_anchor_give_nothing():
 
 def test_year_boundary_future_month():
     assert values("a summit in January", True, date(2025, 12, 10)) == [("January", "2026-01")]
+
+
+@pytest.mark.parametrize("sentence", [
+    "Hours later, the ministry rejected the claim.",
+    "Foreign ministers spoke by phone later in the day.",
+    "Police cleared the road in the afternoon.",
+    "On the same day, workers went on strike.",
+])
+def test_same_day_expressions_take_the_day_they_refer_to(sentence):
+    # the day of the story's last dated event, which only the caller knows; unknown without it
+    assert [value for _, value in values(sentence, same_day="2025-11-24")] == ["2025-11-24"]
+    assert [value for _, value in values(sentence)] == [None]

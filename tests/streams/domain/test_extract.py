@@ -181,6 +181,13 @@ def test_the_government_unnamed_is_the_storys_country(extractor, body, dateline,
     assert expected in [found[:3] for found in summary(extract(extractor, body, dateline=dateline))]
 
 
+def test_hours_later_is_the_day_of_the_event_told_before(extractor):
+    body = ("Russian drones struck Kyiv on Monday, killing four people. Hours later, Ukraine's foreign ministry "
+            "accused Moscow of terror against civilians.")
+    found = summary(extract(extractor, body, dateline="KYIV"))
+    assert ("ACCUSE", "UKR", "RUS", "2025-11-24") in found
+
+
 def test_a_date_before_the_trigger_is_not_an_actor(extractor):
     found = summary(extract(extractor, "In a statement on Monday denied the reports.", dateline="TEHRAN"))
     assert not any(source for _, source, _, _ in found if source is not None and source != "IRN")
