@@ -73,8 +73,11 @@ _ORGANISATION_REFERENCE = re.compile(r"\b[Tt]he\s+(?:(?:\d+-(?:member|nation|cou
 _BOTH_SIDES = re.compile(r"\b(?:the two sides|both sides|the sides|the two countries|both countries|"
                          r"the two nations|both nations|the two governments|both governments|the two leaders|"
                          r"both leaders|the neighbours|the neighbors)\b", re.IGNORECASE)
-# Every phrase above has one of these words: one cheap search rules most sentences out.
-_BOTH_SIDES_HINT = re.compile(r"sides|two|both|neighbo", re.IGNORECASE)
+# Every phrase above has one of these words (lower-cased): one cheap test rules most sentences out.
+_BOTH_SIDES_WORDS = ("sides", "two", "both", "neighbo")
+_ORGANISATION_WORDS = ("alliance", "bloc", "fund", "agency", "organi", "body", "watchdog")
+_SHORT_REFERENCE_WORDS = ("president", "premier", "minister", "chancellor", "secretary", "governor", "leader", "king",
+                          "emir", "pontiff", "pope", "envoy")
 _PREPOSITIONS = frozenset({"with", "to", "from", "of", "for", "against", "on", "at", "in", "over", "into", "toward",
                            "towards", "between", "among", "by", "about", "like", "than", "near", "across", "via",
                            "under", "including", "around", "off", "through", "onto", "upon"})
@@ -163,7 +166,7 @@ class ActorFinder:
         mentions = self._merge_modifiers(sentence, mentions)
         if references:
             _note_preceding(sentence, mentions)
-            found = self._references(sentence, scan.groups, mentions, context)
+            found = self._references(sentence, scan.lowered, scan.groups, mentions, context)
             _note_preceding(sentence, found)
             mentions = sorted(mentions + found, key=lambda m: m.start)
         for mention in mentions:
@@ -238,38 +241,41 @@ class ActorFinder:
                             break
         return merged
 
-    def _references(self, sentence: str, groups: list[tuple[int, int, str]], mentions: list[Mention],
+    def _references(self, sentence: str, lowered: str, groups: list[tuple[int, int, str]], mentions: list[Mention],
                     context: StoryContext) -> list[Mention]:
         found: list[Mention] = []
 
         def free(position: int) -> bool:
             return not any(m.start <= position < m.end for m in mentions + found)
 
-        for match in _PERSON_PRONOUN.finditer(sentence):
+        # Each pattern is searched only when the words it cannot match without are in the sentence:
+        # a regex over every sentence costs more than all the substring tests together.
+        for match in _PERSON_PRONOUN.finditer(sentence) if "he" in sentence or "He" in sentence else ():
             antecedent = next((m for m in reversed(mentions) if m.kind == "person" and m.end <= match.start()),
                               None) or context.last_person
             if antecedent and free(match.start()):
                 found.append(Mention(match.start(), match.end(), antecedent.actor, "person", via="pronoun"))
-        for match in _THING_PRONOUN.finditer(sentence):
+        for match in _THING_PRONOUN.finditer(sentence) if "it" in sentence or "It" in sentence else ():
             antecedent = next((m for m in reversed(mentions) if m.kind != "person" and m.end <= match.start()
                                and not m.prepositional), None)
             antecedent = antecedent or context.last_subject_group
             if antecedent and free(match.start()):
                 found.append(Mention(match.start(), match.end(), antecedent.actor, antecedent.kind, via="pronoun"))
-        for match in _SHORT_REFERENCE.finditer(sentence):
+        for match in _SHORT_REFERENCE.finditer(sentence) if _has_any(sentence, _SHORT_REFERENCE_WORDS) else ():
             actor = context.by_title.get(match.group("title").lower())
             if actor is None and context.last_person is not None:
                 actor = context.last_person.actor
             if actor is not None and free(match.start()):
                 found.append(Mention(match.start(), match.end(), actor, "person", via="reference"))
-        references = list(_ORGANISATION_REFERENCE.finditer(sentence))
+        references = list(_ORGANISATION_REFERENCE.finditer(sentence)) \
+            if _may_match(sentence, lowered, _ORGANISATION_WORDS) else []
         organisation = (next((m.actor for m in reversed(mentions) if m.kind == "organisation"
                               and m.actor.role == "igo"), None) or context.last_organisation) if references else None
         if organisation is not None:
             for match in references:
                 if free(match.start()):
                     found.append(Mention(match.start(), match.end(), organisation, "organisation", via="reference"))
-        for match in _BOTH_SIDES.finditer(sentence) if _BOTH_SIDES_HINT.search(sentence) else ():
+        for match in _BOTH_SIDES.finditer(sentence) if _may_match(sentence, lowered, _BOTH_SIDES_WORDS) else ():
             if len(context.countries) >= 2 and free(match.start()):
                 first, second = context.countries[0], context.countries[1]
                 name = self.gazetteer.country_names
@@ -279,6 +285,8 @@ class ActorFinder:
                 found.append(Mention(match.end() - 1, match.end(),
                                      Actor(name=name.get(second, second), country=second, role="government"),
                                      "country", via="pair"))
+        if not groups:
+            return found
         # Police, soldiers and protesters belong where the sentence says it happens ("In Burkina
         # Faso, security agents detained..."), else where the story is datelined.
         where = next((m.actor.country for m in mentions if m.kind in ("country", "capital")
@@ -294,6 +302,20 @@ class ActorFinder:
                     found.append(Mention(start, end, Actor(name=sentence[start:end], country=home, role=role),
                                          "group", via="role"))
         return found
+
+
+def _has_any(text: str, words: tuple[str, ...]) -> bool:
+    for word in words:
+        if word in text:
+            return True
+    return False
+
+
+def _may_match(text: str, lowered: str, words: tuple[str, ...]) -> bool:
+    """Whether a case-insensitive pattern that needs one of ``words`` can match ``text``. Only in
+    ASCII text does lower-casing agree with the regex's case folding ("ſ" matches "s"), so any
+    other text is left to the regex."""
+    return not text.isascii() or _has_any(lowered, words)
 
 
 def _note_preceding(sentence: str, mentions: list[Mention]) -> None:

@@ -116,7 +116,7 @@ class TriggerLexicon:
         """Triggers in a sentence: its text, or its scan from :class:`StoryScanner`."""
         scan = self._scanner.scan_one(sentence) if isinstance(sentence, str) else sentence
         sentence, lowered, phrases, verbs = scan.text, scan.lowered, scan.phrases, scan.verbs
-        condition = _CONDITION.search(lowered)
+        condition = _CONDITION.search(lowered) if "if" in lowered or "unless" in lowered else None
         if not phrases and not verbs and not condition:
             return []
         candidates = [*phrases, *self._frame_hits(lowered, verbs)]
