@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from schemas.models import Actor
 from streams.domain.gazetteer import ActorEntry, Gazetteer
@@ -116,6 +117,7 @@ class StoryContext:
             self.countries.append(code)
 
 
+@lru_cache(maxsize=256)  # a sentence's mentions are looked up again for its every trigger and event
 def word_before(text: str, start: int) -> str:
     words = _WORD.findall(text[max(0, start - 40):start])
     while words and words[-1].lower() in ("the", "a", "an", "its", "their", "his", "her", "our"):
