@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from schemas.models import Actor
 from streams.domain.gazetteer import ActorEntry, Gazetteer
-from streams.domain.matching import build_automaton, longest_matches
+from streams.domain.matching import build_automaton, has_any, longest_matches, may_match
 from streams.domain.scan import SentenceScan, StoryScanner
 
 _TITLES = (r"President|Vice President|Prime Minister|Premier|Chancellor|Foreign Minister|Defen[cs]e Minister|"
@@ -263,21 +263,21 @@ class ActorFinder:
             antecedent = antecedent or context.last_subject_group
             if antecedent and free(match.start()):
                 found.append(Mention(match.start(), match.end(), antecedent.actor, antecedent.kind, via="pronoun"))
-        for match in _SHORT_REFERENCE.finditer(sentence) if _has_any(sentence, _SHORT_REFERENCE_WORDS) else ():
+        for match in _SHORT_REFERENCE.finditer(sentence) if has_any(sentence, _SHORT_REFERENCE_WORDS) else ():
             actor = context.by_title.get(match.group("title").lower())
             if actor is None and context.last_person is not None:
                 actor = context.last_person.actor
             if actor is not None and free(match.start()):
                 found.append(Mention(match.start(), match.end(), actor, "person", via="reference"))
         references = list(_ORGANISATION_REFERENCE.finditer(sentence)) \
-            if _may_match(sentence, lowered, _ORGANISATION_WORDS) else []
+            if may_match(sentence, lowered, _ORGANISATION_WORDS) else []
         organisation = (next((m.actor for m in reversed(mentions) if m.kind == "organisation"
                               and m.actor.role == "igo"), None) or context.last_organisation) if references else None
         if organisation is not None:
             for match in references:
                 if free(match.start()):
                     found.append(Mention(match.start(), match.end(), organisation, "organisation", via="reference"))
-        for match in _BOTH_SIDES.finditer(sentence) if _may_match(sentence, lowered, _BOTH_SIDES_WORDS) else ():
+        for match in _BOTH_SIDES.finditer(sentence) if may_match(sentence, lowered, _BOTH_SIDES_WORDS) else ():
             if len(context.countries) >= 2 and free(match.start()):
                 first, second = context.countries[0], context.countries[1]
                 name = self.gazetteer.country_names
@@ -304,20 +304,6 @@ class ActorFinder:
                     found.append(Mention(start, end, Actor(name=sentence[start:end], country=home, role=role),
                                          "group", via="role"))
         return found
-
-
-def _has_any(text: str, words: tuple[str, ...]) -> bool:
-    for word in words:
-        if word in text:
-            return True
-    return False
-
-
-def _may_match(text: str, lowered: str, words: tuple[str, ...]) -> bool:
-    """Whether a case-insensitive pattern that needs one of ``words`` can match ``text``. Only in
-    ASCII text does lower-casing agree with the regex's case folding ("ſ" matches "s"), so any
-    other text is left to the regex."""
-    return not text.isascii() or _has_any(lowered, words)
 
 
 def _note_preceding(sentence: str, mentions: list[Mention]) -> None:

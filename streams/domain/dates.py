@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from streams.domain.matching import has_any
+
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _MONTHS = {
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4, "may": 5,
@@ -182,9 +184,8 @@ def _hinted(sentence: str) -> bool:
         if digit in sentence:
             return True
     lowered = sentence.lower()
-    for word in _HINT_WORDS:
-        if word in lowered:
-            return True
+    if has_any(lowered, _HINT_WORDS):
+        return True
     position = lowered.find("day")
     while position >= 0:
         after = position + 3

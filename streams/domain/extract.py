@@ -33,6 +33,7 @@ from streams.domain.cleaning import CleanArticle
 from streams.domain.dates import DateMention, resolve_dates, scan_dates
 from streams.domain.event_scoring import EventScorer, Proposal
 from streams.domain.gazetteer import load_gazetteer
+from streams.domain.matching import has_any, may_match
 from streams.domain.ids import event_id
 from streams.domain.quantities import QuantityMention, find_quantities
 from streams.domain.scan import SentenceScan
@@ -51,6 +52,12 @@ _NEGATION_CUES = re.compile(r"\b(?:not|never|no longer|n't|neither|nor|without|f
 # "said it would send aid" is a plan, not a threat; "would ... if" is handled with the trigger.
 _CONDITIONAL_CUES = re.compile(r"\b(?:could|might|may|threaten(?:s|ed)? to|vow(?:s|ed)? to|ready to|"
                                r"prepared to)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
+# The words each cue above cannot match without, lower-cased.
+_FUTURE_WORDS = ("will", "would", "'ll", "shall", "plan", "expected to", "set to", "is to", "are to", "intend",
+                 "going to", "due to")
+_NEGATION_WORDS = ("no", "n't", "never", "neither", "without", "failed to", "refused to")
+_CONDITIONAL_WORDS = ("could", "might", "may", "threaten", "vow", "ready to", "prepared to")
+_CLAUSE_WORDS = ("while", "but", "whereas", "though", "which", "who", "after", "before")  # _CLAUSE_BREAK's, with ";"
 _RELATIVE = re.compile(r",\s*(?:who|which)\s*$")
 # "... accused Russia of sabotage and warned that ...", "..., accusing Russia of ...": a predicate with
 # no subject of its own shares the sentence's.
@@ -232,14 +239,18 @@ class EventExtractor:
     def _candidate(self, text: str, start: int, end: int, trigger: Trigger,
                    mentions: list[Mention], home: str | None = None) -> _Candidate | None:
         before = text[max(0, start - 40):start]
-        if trigger.event_type != "REJECT" and _NEGATION_CUES.search(before):
+        lowered = before.lower()  # each cue is searched only when a word it needs is there
+        if trigger.event_type != "REJECT" and may_match(before, lowered, _NEGATION_WORDS) \
+                and _NEGATION_CUES.search(before):
             return None
         event_type = trigger.event_type
-        if event_type in _FORCE_TYPES and _CONDITIONAL_CUES.search(before):
+        if event_type in _FORCE_TYPES and may_match(before, lowered, _CONDITIONAL_WORDS) \
+                and _CONDITIONAL_CUES.search(before):
             event_type = "THREATEN"
         surface = text[start:end].lower()
-        future = 2 if _FUTURE_CUES.search(before) or surface.startswith(("will ", "would ")) else \
-            1 if _INFINITIVE.search(before) or surface.startswith("to ") else 0
+        future = 2 if may_match(before, lowered, _FUTURE_WORDS) and _FUTURE_CUES.search(before) \
+            or surface.startswith(("will ", "would ")) else \
+            1 if may_match(before, lowered, ("to",)) and _INFINITIVE.search(before) or surface.startswith("to ") else 0
         clause_start, clause_end = _clause_bounds(text, start)
         left = [m for m in mentions if m.end <= start]
         # Mentions inside a frame's span ("expelled a Russian diplomat") are its object; the
@@ -259,7 +270,7 @@ class EventExtractor:
             if relative and not in_clause:
                 # "..., who is on a state visit to China": the relative pronoun's antecedent acts.
                 source = next((m for m in reversed(left) if m.end <= clause_start), source)
-            elif subjects and _SHARED_SUBJECT.search(before):
+            elif subjects and may_match(before, lowered, ("and", "but", ",")) and _SHARED_SUBJECT.search(before):
                 # The sentence's first subject: "The IMF said Egypt had made progress, but urged the
                 # government ...": the IMF urged; "Poland expelled two diplomats, accusing Russia ...".
                 source = subjects[0]
@@ -374,6 +385,8 @@ def _agent(text: str, end: int, right: list[Mention]) -> Mention | None:
 
 @lru_cache(maxsize=256)
 def _clause_breaks(text: str) -> tuple[tuple[int, int], ...]:
+    if ";" not in text and not has_any(text, _CLAUSE_WORDS):
+        return ()
     return tuple(m.span() for m in _CLAUSE_BREAK.finditer(text))
 
 

@@ -60,3 +60,18 @@ def longest_matches(automaton: ahocorasick.Automaton, text: str, *,
                 continue
         found.append((start, end_index + 1, payload))
     return found
+
+
+def has_any(text: str, words: tuple[str, ...]) -> bool:
+    """Whether any of ``words`` is in ``text``: the test that spares a regex most sentences."""
+    for word in words:
+        if word in text:
+            return True
+    return False
+
+
+def may_match(text: str, lowered: str, words: tuple[str, ...]) -> bool:
+    """Whether a case-insensitive pattern that needs one of ``words`` (lower-case) can match ``text``.
+    Only in ASCII text does lower-casing agree with the regex's case folding ("ſ" matches "s"), so
+    any other text is left to the regex."""
+    return not text.isascii() or has_any(lowered, words)
