@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -22,7 +23,6 @@ from itertools import repeat
 from streams.domain.actors import Mention, same_party
 
 _MODEL = "data/events/scorer.json"
-_QUOTES = re.compile(r"[\"“”]")
 _SAID = re.compile(r"\b(?:said|says|told|according to|announced|added|stated)\b")
 _BY_AGENT = re.compile(r"\bby\b")
 _WORD = re.compile(r"[a-z']+")
@@ -72,7 +72,13 @@ def _sentence_facts(text: str) -> tuple[str, bool]:
 
 
 def _bucket(value: int, edges: tuple[int, ...]) -> int:
-    return next((i for i, edge in enumerate(edges) if value < edge), len(edges))
+    """The index of the first edge above ``value`` (edges ascending), ``len(edges)`` if none."""
+    return bisect_right(edges, value)
+
+
+def _quotes_before(text: str, end: int) -> int:
+    """How many quotation marks (straight or curly) stand before ``end``."""
+    return text.count('"', 0, end) + text.count("“", 0, end) + text.count("”", 0, end)
 
 
 def trigger_features(p: Proposal) -> list[str]:
@@ -80,7 +86,7 @@ def trigger_features(p: Proposal) -> list[str]:
     lowered, said = _sentence_facts(p.text)
     before = _WORD.findall(lowered[max(0, p.start - 30):p.start])
     after = _WORD.findall(lowered[p.end:p.end + 30])
-    in_quote = len(_QUOTES.findall(p.text, 0, p.start)) % 2 == 1
+    in_quote = _quotes_before(p.text, p.start) % 2 == 1
     target = "none" if p.rule_target is None else p.rule_target.via
     features = [
         f"type={t}", f"trigger={lowered[p.start:p.end][:40]}", f"voice={p.voice}", f"mode={p.mode}",
