@@ -14,10 +14,21 @@ def _word_char(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
 
+# A trie node's children are searched one by one in the order they were added. Keys go in with the
+# letters most frequent in news text first, so the common letters are found early: the automaton
+# (its trie and its failure links) and so every match are the same, only found sooner.
+_LETTER_ORDER = "etaoinsrhldcumfpgwybvkjxqzTSAMCIPBDHNRWFEGLOUJKVYZQX0123456789 .,-'"
+_LETTER_RANK = {letter: rank for rank, letter in enumerate(_LETTER_ORDER)}
+
+
+def _insertion_order(key: str) -> list[int]:
+    return [_LETTER_RANK.get(letter, len(_LETTER_ORDER) + ord(letter)) for letter in key]
+
+
 def build_automaton(entries: dict[str, Any]) -> ahocorasick.Automaton:
     automaton = ahocorasick.Automaton()
-    for key, payload in entries.items():
-        automaton.add_word(key, (len(key), payload))
+    for key in sorted(entries, key=_insertion_order):
+        automaton.add_word(key, (len(key), entries[key]))
     automaton.make_automaton()
     return automaton
 
