@@ -51,9 +51,11 @@ _MONTH_WORDS = frozenset({"January", "February", "March", "April", "May", "June"
                           "October", "November", "December", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep",
                           "Sept", "Oct", "Nov", "Dec"})
 _ANY_DIGIT = frozenset({"0"})
+_HYPHEN = frozenset({"-"})  # "-" stands for a hyphen, "19" and "20" for those digits in a row
+_CENTURY = frozenset({"19", "20"})
 # Per pattern, the word sets it needs one word of each of ("0" stands for any digit).
 _NEEDS: dict[str, tuple[frozenset[str], ...]] = {
-    "iso": (_ANY_DIGIT,),
+    "iso": (_HYPHEN, _ANY_DIGIT),
     "month_day": (_ANY_DIGIT, _MONTH_WORDS),
     "day_month": (_ANY_DIGIT, _MONTH_WORDS),
     "weekday": (frozenset({"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}),),
@@ -62,7 +64,7 @@ _NEEDS: dict[str, tuple[frozenset[str], ...]] = {
     "relative_week": (frozenset({"week", "weekend"}),),
     "month_year": (_MONTH_WORDS,),
     "relative_period": (frozenset({"year", "month"}),),
-    "year": (_ANY_DIGIT,),
+    "year": (_CENTURY,),
     "holiday": (frozenset({"Thanksgiving", "Christmas", "New", "Independence"}),),
 }
 
@@ -209,6 +211,7 @@ def scan_dates(sentence: str) -> list[tuple[str, re.Match[str]]]:
     words.update(w.lower() for w in list(words))
     if _DIGIT.search(sentence):
         words.add("0")
+        words.update(mark for mark in ("-", "19", "20") if mark in sentence)
     found: list[tuple[str, re.Match[str]]] = []
     taken: list[tuple[int, int]] = []
     for kind, pattern in _PATTERNS:

@@ -21,9 +21,11 @@ from importlib import resources
 from itertools import repeat
 
 from streams.domain.actors import Mention, same_party
+from streams.domain.matching import has_any
 
 _MODEL = "data/events/scorer.json"
 _SAID = re.compile(r"\b(?:said|says|told|according to|announced|added|stated)\b")
+_SAID_WORDS = ("said", "says", "told", "according to", "announced", "added", "stated")  # _SAID needs one
 _BY_AGENT = re.compile(r"\bby\b")
 _WORD = re.compile(r"[a-z']+")
 NONE_TARGET = "none"
@@ -68,7 +70,7 @@ class Proposal:
 def _sentence_facts(text: str) -> tuple[str, bool]:
     """What every trigger of a sentence shares: the lower-cased text, and whether it reports speech."""
     lowered = text.lower()
-    return lowered, bool(_SAID.search(lowered))
+    return lowered, has_any(lowered, _SAID_WORDS) and bool(_SAID.search(lowered))
 
 
 def _bucket(value: int, edges: tuple[int, ...]) -> int:
