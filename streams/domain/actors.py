@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from schemas.models import Actor
 from streams.domain.gazetteer import ActorEntry, Gazetteer
-from streams.domain.matching import build_automaton, has_any, longest_matches, may_match
+from streams.domain.matching import build_automaton, longest_matches, may_match
 from streams.domain.scan import SentenceScan, StoryScanner
 
 _TITLES = (r"President|Vice President|Prime Minister|Premier|Chancellor|Foreign Minister|Defen[cs]e Minister|"
@@ -62,9 +62,12 @@ class TitledPeople:
 
 
 _TITLED_PERSON = TitledPeople()
-_PERSON_PRONOUN = re.compile(r"\b(?:he|she|He|She)\b")
-_THING_PRONOUN = re.compile(r"\b(?:it|It|its|Its)\b")
-_SHORT_REFERENCE = re.compile(r"\b(?:the|The)\s+(?P<title>president|premier|prime minister|chancellor|minister|"
+# \b(?:he|she|He|She)\b, \b(?:it|It|its|Its)\b and \b(?:the|The)\s+..., each written to start with its
+# first letter and test the word boundary before it by looking behind: a pattern opening with \b is
+# tried at every position of the sentence, one opening with a letter only where that letter is.
+_PERSON_PRONOUN = re.compile(r"[HhSs](?<!\w[HhSs])(?:(?<=[Hh])e|(?<=[Ss])he)(?!\w)")
+_THING_PRONOUN = re.compile(r"[Ii](?<!\w[Ii])ts?(?!\w)")
+_SHORT_REFERENCE = re.compile(r"[Tt](?<!\w[Tt])he\s+(?P<title>president|premier|prime minister|chancellor|minister|"
                               r"foreign minister|secretary|governor|leader|king|emir|pontiff|pope|envoy)\b")
 # "The alliance", "the 27-nation bloc", "the world body": the international organisation named last.
 _ORGANISATION_REFERENCE = re.compile(r"\b[Tt]he\s+(?:(?:\d+-(?:member|nation|country)|western|military|regional|"
@@ -77,8 +80,6 @@ _BOTH_SIDES = re.compile(r"\b(?:the two sides|both sides|the sides|the two count
 # Every phrase above has one of these words (lower-cased): one cheap test rules most sentences out.
 _BOTH_SIDES_WORDS = ("sides", "two", "both", "neighbo")
 _ORGANISATION_WORDS = ("alliance", "bloc", "fund", "agency", "organi", "body", "watchdog")
-_SHORT_REFERENCE_WORDS = ("president", "premier", "minister", "chancellor", "secretary", "governor", "leader", "king",
-                          "emir", "pontiff", "pope", "envoy")
 _PREPOSITIONS = frozenset({"with", "to", "from", "of", "for", "against", "on", "at", "in", "over", "into", "toward",
                            "towards", "between", "among", "by", "about", "like", "than", "near", "across", "via",
                            "under", "including", "around", "off", "through", "onto", "upon"})
@@ -250,20 +251,20 @@ class ActorFinder:
         def free(position: int) -> bool:
             return not any(m.start <= position < m.end for m in mentions + found)
 
-        # Each pattern is searched only when the words it cannot match without are in the sentence:
-        # a regex over every sentence costs more than all the substring tests together.
-        for match in _PERSON_PRONOUN.finditer(sentence) if "he" in sentence or "He" in sentence else ():
+        # The case-insensitive patterns are searched only when a word they cannot match without is in
+        # the sentence: such a regex over every sentence costs more than the substring tests.
+        for match in _PERSON_PRONOUN.finditer(sentence):
             antecedent = next((m for m in reversed(mentions) if m.kind == "person" and m.end <= match.start()),
                               None) or context.last_person
             if antecedent and free(match.start()):
                 found.append(Mention(match.start(), match.end(), antecedent.actor, "person", via="pronoun"))
-        for match in _THING_PRONOUN.finditer(sentence) if "it" in sentence or "It" in sentence else ():
+        for match in _THING_PRONOUN.finditer(sentence):
             antecedent = next((m for m in reversed(mentions) if m.kind != "person" and m.end <= match.start()
                                and not m.prepositional), None)
             antecedent = antecedent or context.last_subject_group
             if antecedent and free(match.start()):
                 found.append(Mention(match.start(), match.end(), antecedent.actor, antecedent.kind, via="pronoun"))
-        for match in _SHORT_REFERENCE.finditer(sentence) if has_any(sentence, _SHORT_REFERENCE_WORDS) else ():
+        for match in _SHORT_REFERENCE.finditer(sentence):
             actor = context.by_title.get(match.group("title").lower())
             if actor is None and context.last_person is not None:
                 actor = context.last_person.actor
