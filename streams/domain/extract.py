@@ -170,13 +170,15 @@ class EventExtractor:
     def proposals(self, clean: CleanArticle) -> Iterator[tuple[str, list[Mention], list[tuple[Proposal, _Candidate]]]]:
         """Per sentence with triggers: its text, its actors, and what the rules propose per trigger.
         Shared by extraction and by training the scorer, so both see the same candidates."""
-        scans = self.scanner.scan([sentence.text for sentence in clean.sentences])
+        scans = self.scanner.scan([sentence.text for sentence in clean.sentences], groups=False)
+        # Group words matter only where references are resolved: in the sentences with triggers.
+        found = [self.lexicon.find(scan) for scan in scans]
+        self.scanner.scan_groups(scans, [bool(hits) for hits in found])
         context = StoryContext(home_country=self._home_country(clean, scans))
         salience = self._country_salience(scans)
         type_counts: dict[str, int] = {}
-        for index, (sentence, scan) in enumerate(zip(clean.sentences, scans)):
+        for index, (sentence, scan, hits) in enumerate(zip(clean.sentences, scans, found)):
             text = scan.text
-            hits = self.lexicon.find(scan)
             mentions = self.finder.mentions(scan, context, references=bool(hits))
             if not hits:
                 continue
