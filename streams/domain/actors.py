@@ -88,6 +88,7 @@ _QUANTITY_HEADS = frozenset({"dozens", "hundreds", "thousands", "millions", "sco
                              "units", "unit", "contingent", "delegation", "team", "squad", "column", "convoy"})
 _GROUP_ROLES = frozenset({"civilians", "police", "military", "rebels", "opposition", "labour", "militants"})
 _WORD = re.compile(r"[A-Za-z']+")
+_ARTICLES = frozenset({"the", "a", "an", "its", "their", "his", "her", "our"})
 
 
 @dataclass
@@ -120,8 +121,8 @@ class StoryContext:
 
 @lru_cache(maxsize=256)  # a sentence's mentions are looked up again for its every trigger and event
 def word_before(text: str, start: int) -> str:
-    words = _WORD.findall(text[max(0, start - 40):start])
-    while words and words[-1].lower() in ("the", "a", "an", "its", "their", "his", "her", "our"):
+    words = _WORD.findall(text, max(0, start - 40), start)
+    while words and words[-1].lower() in _ARTICLES:
         words.pop()
     if len(words) >= 2 and words[-1].lower() == "of" and words[-2].lower() in _QUANTITY_HEADS:
         return ""  # "dozens of Israeli settlers attacked": the settlers are the subject

@@ -207,8 +207,9 @@ def scan_dates(sentence: str) -> list[tuple[str, re.Match[str]]]:
     anchor or the tense, so a sentence with several events is scanned once."""
     if not _hinted(sentence):
         return []
-    words = set(_WORDS.findall(sentence))
-    words.update(w.lower() for w in list(words))
+    found_words = _WORDS.findall(sentence)
+    words = set(found_words)
+    words.update(map(str.lower, found_words))
     if _DIGIT.search(sentence):
         words.add("0")
         words.update(mark for mark in ("-", "19", "20") if mark in sentence)

@@ -82,6 +82,7 @@ _SYMMETRIC_TYPES = frozenset({"CONSULT", "COOPERATE"})
 _MUTUAL_TYPES = frozenset({"RETREAT", "CONCEDE"})
 _CONDITION = re.compile(r"\b(?:if|unless|should)\b")
 _SAID_AFTER = re.compile(r"[^,.;]{0,45}?\b(?:said|says|told|reported|announced|stated)\b")
+_SAID_AFTER_WORDS = ("said", "says", "told", "reported", "announced", "stated")  # within 54 characters
 _COORDINATION = re.compile(r"^\s*(?:and|&|,|, and)\s*$")
 _FORCE_TYPES = frozenset({"ASSAULT", "SANCTION", "COERCE", "MOBILIZE"})
 _VISIT_TARGET_WORDS = frozenset({"to", "in", "visit", "visited", "visits", "visiting"})
@@ -257,7 +258,8 @@ class EventExtractor:
         left = [m for m in mentions if m.end <= start]
         # Mentions inside a frame's span ("expelled a Russian diplomat") are its object; the
         # attribution ("..., the Joint Chiefs of Staff said") is neither party.
-        right = [m for m in mentions if m.start > start and m.start < clause_end and not _attribution(text, m)]
+        right = [m for m in mentions if m.start > start and m.start < clause_end
+                 and not (has_any(text[m.end:m.end + 54], _SAID_AFTER_WORDS) and _attribution(text, m))]
         subjects = [m for m in left if not m.prepositional]
         in_clause = [m for m in subjects if m.start >= clause_start]
         agent = _agent(text, end, right)
