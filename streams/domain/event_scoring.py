@@ -86,8 +86,8 @@ def _quotes_before(text: str, end: int) -> int:
 def trigger_features(p: Proposal) -> list[str]:
     t = p.event_type
     lowered, said = _sentence_facts(p.text)
-    before = _WORD.findall(lowered[max(0, p.start - 30):p.start])
-    after = _WORD.findall(lowered[p.end:p.end + 30])
+    before = _WORD.findall(lowered, max(0, p.start - 30), p.start)
+    after = _WORD.findall(lowered, p.end, p.end + 30)
     in_quote = _quotes_before(p.text, p.start) % 2 == 1
     target = "none" if p.rule_target is None else p.rule_target.via
     features = [

@@ -48,8 +48,8 @@ class StoryScanner:
             return [self.scan_one(text) for text in texts]
         starts = _starts(texts)
         parts = [_split(hits, starts) for hits in self._hits(story, lowered, groups)]
-        return [SentenceScan(text, lowered[start:start + len(text)], *(part[i] for part in parts))
-                for i, (text, start) in enumerate(zip(texts, starts))]
+        return [SentenceScan(text, lowered[start:start + len(text)], *hits)
+                for text, start, *hits in zip(texts, starts, *parts)]
 
     def scan_one(self, text: str) -> SentenceScan:
         lowered = text.lower()

@@ -93,23 +93,20 @@ class TriggerLexicon:
 
     def _frame_hits(self, lowered: str, verbs: list) -> list[Hit]:  # noqa: ANN001 - (start, end, frames)
         hits: list[Hit] = []
+        frames = self.frames
         for start, end, numbers in verbs:
             for number in numbers:
-                frame = self.frames[number]
+                frame = frames[number]
                 if frame.objects is None:
                     hits.append((start, end, frame.trigger))
                     continue
+                words = frame.max_gap + 3  # the object's first word is at most this many words on
                 window = lowered[end:end + 12 * (frame.max_gap + 2)]
-                words = window.split()
-                limit = len(" ".join(words[: frame.max_gap + 3])) + 1
-                found = None
-                for o_start, o_end, _ in word_matches(frame.objects, window[:limit]):
-                    if _GAP_BREAK.search(window[:o_start]):
-                        break
-                    found = o_end
-                    break
-                if found is not None:
-                    hits.append((start, end + found, frame.trigger))
+                limit = len(" ".join(window.split(maxsplit=words)[:words])) + 1
+                # The first object, unless a clause or a sentence ends before it.
+                found = next(word_matches(frame.objects, window[:limit]), None)
+                if found is not None and not _GAP_BREAK.search(window[:found[0]]):
+                    hits.append((start, end + found[1], frame.trigger))
         return hits
 
     def find(self, sentence: "str | SentenceScan") -> list[Hit]:
