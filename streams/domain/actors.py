@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import attrgetter
 
 from schemas.models import Actor
 from streams.domain.gazetteer import ActorEntry, Gazetteer
@@ -88,6 +89,7 @@ _QUANTITY_HEADS = frozenset({"dozens", "hundreds", "thousands", "millions", "sco
                              "units", "unit", "contingent", "delegation", "team", "squad", "column", "convoy"})
 _GROUP_ROLES = frozenset({"civilians", "police", "military", "rebels", "opposition", "labour", "militants"})
 _WORD = re.compile(r"[A-Za-z']+")
+_start = attrgetter("start")
 _ARTICLES = frozenset({"the", "a", "an", "its", "their", "his", "her", "our"})
 
 
@@ -172,7 +174,8 @@ class ActorFinder:
             _note_preceding(sentence, mentions)
             found = self._references(sentence, scan.lowered, scan.groups, mentions, context)
             _note_preceding(sentence, found)
-            mentions = sorted(mentions + found, key=lambda m: m.start)
+            if found:  # else still in text order
+                mentions = sorted(mentions + found, key=_start)
         for mention in mentions:
             context.note_country(mention.actor.country)
             if mention.kind == "organisation" and mention.actor.role == "igo" and mention.via != "pronoun":
@@ -198,6 +201,7 @@ class ActorFinder:
 
     def _titled_people(self, sentence: str, titles: list[tuple[int, int, int, str, str]], mentions: list[Mention],
                        context: StoryContext) -> list[Mention]:
+        known = len(mentions)  # the gazetteer's, in text order
         for match_start, start, end, name, title in titles:
             if any(m.start <= start < m.end or start <= m.start < end for m in mentions):
                 continue
@@ -219,7 +223,8 @@ class ActorFinder:
             for found in re.finditer(rf"\b{re.escape(surname)}\b", sentence):
                 if not any(m.start <= found.start() < m.end for m in mentions):
                     mentions.append(Mention(found.start(), found.end(), actor, "person", via="reference"))
-        mentions.sort(key=lambda m: m.start)
+        if len(mentions) > known:
+            mentions.sort(key=_start)
         return mentions
 
     def _merge_modifiers(self, sentence: str, mentions: list[Mention]) -> list[Mention]:
