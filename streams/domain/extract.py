@@ -33,8 +33,8 @@ from streams.domain.cleaning import CleanArticle
 from streams.domain.dates import DateMention, resolve_dates, scan_dates
 from streams.domain.event_scoring import EventScorer, Proposal
 from streams.domain.gazetteer import load_gazetteer
-from streams.domain.matching import has_any, may_match
 from streams.domain.ids import event_id
+from streams.domain.matching import has_any, may_match
 from streams.domain.quantities import QuantityMention, find_quantities
 from streams.domain.scan import SentenceScan
 from streams.domain.triggers import Trigger, TriggerLexicon

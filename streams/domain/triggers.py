@@ -100,9 +100,9 @@ class TriggerLexicon:
                 if frame.objects is None:
                     hits.append((start, end, frame.trigger))
                     continue
-                words = frame.max_gap + 3  # the object's first word is at most this many words on
+                reach = frame.max_gap + 3  # words to the object at most
                 window = lowered[end:end + 12 * (frame.max_gap + 2)]
-                limit = len(" ".join(window.split(maxsplit=words)[:words])) + 1
+                limit = len(" ".join(window.split(maxsplit=reach)[:reach])) + 1
                 # The first object, unless a clause or a sentence ends before it.
                 found = next(word_matches(frame.objects, window[:limit]), None)
                 if found is not None and not _GAP_BREAK.search(window[:found[0]]):
