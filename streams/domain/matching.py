@@ -34,8 +34,10 @@ def build_automaton(entries: dict[str, Any]) -> ahocorasick.Automaton:
 
 
 def _whole_word(text: str, start: int, end_index: int, hyphen_joins: bool) -> bool:
-    if start > 0 and (_word_char(text[start - 1]) or (hyphen_joins and text[start - 1] == "-")):
-        return False
+    if start > 0:
+        before = text[start - 1]
+        if before.isalnum() or before == "_" or (hyphen_joins and before == "-"):
+            return False
     # A key ending in a symbol ("pledged $") may run straight into the next word or number.
     return not (end_index + 1 < len(text) and _word_char(text[end_index + 1]) and _word_char(text[end_index]))
 
