@@ -216,7 +216,7 @@ def scan_dates(sentence: str) -> list[tuple[str, re.Match[str]]]:
     found: list[tuple[str, re.Match[str]]] = []
     taken: list[tuple[int, int]] = []
     for kind, pattern in _PATTERNS:
-        if not all(words & needed for needed in _NEEDS[kind]):
+        if any(words.isdisjoint(needed) for needed in _NEEDS[kind]):
             continue  # a pattern is tried only when the words it cannot match without are there
         for match in pattern.finditer(sentence):
             start, end = match.span()
