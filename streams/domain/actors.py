@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from operator import attrgetter
 
 from schemas.models import Actor
 from streams.domain.gazetteer import ActorEntry, Gazetteer
-from streams.domain.matching import build_automaton, longest_matches
+from streams.domain.matching import build_automaton, longest_matches, may_match
 from streams.domain.scan import SentenceScan, StoryScanner
 
 _TITLES = (r"President|Vice President|Prime Minister|Premier|Chancellor|Foreign Minister|Defen[cs]e Minister|"
@@ -64,9 +66,12 @@ class TitledPeople:
 
 
 _TITLED_PERSON = TitledPeople()
-_PERSON_PRONOUN = re.compile(r"\b(?:he|she|He|She)\b")
-_THING_PRONOUN = re.compile(r"\b(?:it|It|its|Its)\b")
-_SHORT_REFERENCE = re.compile(r"\b(?:the|The)\s+(?P<title>president|premier|prime minister|chancellor|minister|"
+# \b(?:he|she|He|She)\b, \b(?:it|It|its|Its)\b and \b(?:the|The)\s+..., each written to start with its
+# first letter and test the word boundary before it by looking behind: a pattern opening with \b is
+# tried at every position of the sentence, one opening with a letter only where that letter is.
+_PERSON_PRONOUN = re.compile(r"[HhSs](?<!\w[HhSs])(?:(?<=[Hh])e|(?<=[Ss])he)(?!\w)")
+_THING_PRONOUN = re.compile(r"[Ii](?<!\w[Ii])ts?(?!\w)")
+_SHORT_REFERENCE = re.compile(r"[Tt](?<!\w[Tt])he\s+(?P<title>president|premier|prime minister|chancellor|minister|"
                               r"foreign minister|secretary|governor|leader|king|emir|pontiff|pope|envoy)\b")
 # "The alliance", "the 27-nation bloc", "the world body": the international organisation named last.
 _ORGANISATION_REFERENCE = re.compile(r"\b[Tt]he\s+(?:(?:\d+-(?:member|nation|country)|western|military|regional|"
@@ -76,8 +81,9 @@ _ORGANISATION_REFERENCE = re.compile(r"\b[Tt]he\s+(?:(?:\d+-(?:member|nation|cou
 _BOTH_SIDES = re.compile(r"\b(?:the two sides|both sides|the sides|the two countries|both countries|"
                          r"the two nations|both nations|the two governments|both governments|the two leaders|"
                          r"both leaders|the neighbours|the neighbors)\b", re.IGNORECASE)
-# Every phrase above has one of these words: one cheap search rules most sentences out.
-_BOTH_SIDES_HINT = re.compile(r"sides|two|both|neighbo", re.IGNORECASE)
+# Every phrase above has one of these words (lower-cased): one cheap test rules most sentences out.
+_BOTH_SIDES_WORDS = ("sides", "two", "both", "neighbo")
+_ORGANISATION_WORDS = ("alliance", "bloc", "fund", "agency", "organi", "body", "watchdog")
 _PREPOSITIONS = frozenset({"with", "to", "from", "of", "for", "against", "on", "at", "in", "over", "into", "toward",
                            "towards", "between", "among", "by", "about", "like", "than", "near", "across", "via",
                            "under", "including", "around", "off", "through", "onto", "upon"})
@@ -89,6 +95,8 @@ _GROUP_ROLES = frozenset({"civilians", "police", "military", "rebels", "oppositi
 # "in X", else of the story's country (CV on the training stories: 0.503 -> 0.510).
 _GOVERNMENT_WORDS = frozenset({"government", "authorities"})
 _WORD = re.compile(r"[A-Za-z']+")
+_start = attrgetter("start")
+_ARTICLES = frozenset({"the", "a", "an", "its", "their", "his", "her", "our"})
 
 
 @dataclass
@@ -119,9 +127,10 @@ class StoryContext:
             self.countries.append(code)
 
 
+@lru_cache(maxsize=256)  # a sentence's mentions are looked up again for its every trigger and event
 def word_before(text: str, start: int) -> str:
-    words = _WORD.findall(text[max(0, start - 40):start])
-    while words and words[-1].lower() in ("the", "a", "an", "its", "their", "his", "her", "our"):
+    words = _WORD.findall(text, max(0, start - 40), start)
+    while words and words[-1].lower() in _ARTICLES:
         words.pop()
     if len(words) >= 2 and words[-1].lower() == "of" and words[-2].lower() in _QUANTITY_HEADS:
         return ""  # "dozens of Israeli settlers attacked": the settlers are the subject
@@ -169,9 +178,10 @@ class ActorFinder:
         mentions = self._merge_modifiers(sentence, mentions)
         if references:
             _note_preceding(sentence, mentions)
-            found = self._references(sentence, scan.groups, mentions, context)
+            found = self._references(sentence, scan.lowered, scan.groups, mentions, context)
             _note_preceding(sentence, found)
-            mentions = sorted(mentions + found, key=lambda m: m.start)
+            if found:  # else still in text order
+                mentions = sorted(mentions + found, key=_start)
         for mention in mentions:
             context.note_country(mention.actor.country)
             if mention.kind == "organisation" and mention.actor.role == "igo" and mention.via != "pronoun":
@@ -197,6 +207,7 @@ class ActorFinder:
 
     def _titled_people(self, sentence: str, titles: list[tuple[int, int, int, str, str]], mentions: list[Mention],
                        context: StoryContext) -> list[Mention]:
+        known = len(mentions)  # the gazetteer's, in text order
         for match_start, start, end, name, title in titles:
             if any(m.start <= start < m.end or start <= m.start < end for m in mentions):
                 continue
@@ -218,7 +229,8 @@ class ActorFinder:
             for found in re.finditer(rf"\b{re.escape(surname)}\b", sentence):
                 if not any(m.start <= found.start() < m.end for m in mentions):
                     mentions.append(Mention(found.start(), found.end(), actor, "person", via="reference"))
-        mentions.sort(key=lambda m: m.start)
+        if len(mentions) > known:
+            mentions.sort(key=_start)
         return mentions
 
     def _merge_modifiers(self, sentence: str, mentions: list[Mention]) -> list[Mention]:
@@ -244,13 +256,15 @@ class ActorFinder:
                             break
         return merged
 
-    def _references(self, sentence: str, groups: list[tuple[int, int, str]], mentions: list[Mention],
+    def _references(self, sentence: str, lowered: str, groups: list[tuple[int, int, str]], mentions: list[Mention],
                     context: StoryContext) -> list[Mention]:
         found: list[Mention] = []
 
         def free(position: int) -> bool:
             return not any(m.start <= position < m.end for m in mentions + found)
 
+        # The case-insensitive patterns are searched only when a word they cannot match without is in
+        # the sentence: such a regex over every sentence costs more than the substring tests.
         for match in _PERSON_PRONOUN.finditer(sentence):
             antecedent = next((m for m in reversed(mentions) if m.kind == "person" and m.end <= match.start()),
                               None) or context.last_person
@@ -268,14 +282,15 @@ class ActorFinder:
                 actor = context.last_person.actor
             if actor is not None and free(match.start()):
                 found.append(Mention(match.start(), match.end(), actor, "person", via="reference"))
-        references = list(_ORGANISATION_REFERENCE.finditer(sentence))
+        references = list(_ORGANISATION_REFERENCE.finditer(sentence)) \
+            if may_match(sentence, lowered, _ORGANISATION_WORDS) else []
         organisation = (next((m.actor for m in reversed(mentions) if m.kind == "organisation"
                               and m.actor.role == "igo"), None) or context.last_organisation) if references else None
         if organisation is not None:
             for match in references:
                 if free(match.start()):
                     found.append(Mention(match.start(), match.end(), organisation, "organisation", via="reference"))
-        for match in _BOTH_SIDES.finditer(sentence) if _BOTH_SIDES_HINT.search(sentence) else ():
+        for match in _BOTH_SIDES.finditer(sentence) if may_match(sentence, lowered, _BOTH_SIDES_WORDS) else ():
             if len(context.countries) >= 2 and free(match.start()):
                 first, second = context.countries[0], context.countries[1]
                 name = self.gazetteer.country_names
@@ -285,6 +300,8 @@ class ActorFinder:
                 found.append(Mention(match.end() - 1, match.end(),
                                      Actor(name=name.get(second, second), country=second, role="government"),
                                      "country", via="pair"))
+        if not groups:
+            return found
         # Police, soldiers and protesters belong where the sentence says it happens ("In Burkina
         # Faso, security agents detained..."), else where the story is datelined.
         where = next((m.actor.country for m in mentions if m.kind in ("country", "capital")

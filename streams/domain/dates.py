@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from streams.domain.matching import has_any
+
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _MONTHS = {
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4, "may": 5,
@@ -54,9 +56,11 @@ _MONTH_WORDS = frozenset({"January", "February", "March", "April", "May", "June"
                           "October", "November", "December", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep",
                           "Sept", "Oct", "Nov", "Dec"})
 _ANY_DIGIT = frozenset({"0"})
+_HYPHEN = frozenset({"-"})  # "-" stands for a hyphen, "19" and "20" for those digits in a row
+_CENTURY = frozenset({"19", "20"})
 # Per pattern, the word sets it needs one word of each of ("0" stands for any digit).
 _NEEDS: dict[str, tuple[frozenset[str], ...]] = {
-    "iso": (_ANY_DIGIT,),
+    "iso": (_HYPHEN, _ANY_DIGIT),
     "month_day": (_ANY_DIGIT, _MONTH_WORDS),
     "day_month": (_ANY_DIGIT, _MONTH_WORDS),
     "weekday": (frozenset({"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}),),
@@ -67,7 +71,7 @@ _NEEDS: dict[str, tuple[frozenset[str], ...]] = {
     "relative_week": (frozenset({"week", "weekend"}),),
     "month_year": (_MONTH_WORDS,),
     "relative_period": (frozenset({"year", "month"}),),
-    "year": (_ANY_DIGIT,),
+    "year": (_CENTURY,),
     "holiday": (frozenset({"Thanksgiving", "Christmas", "New", "Independence"}),),
 }
 
@@ -175,6 +179,31 @@ _HINT = re.compile(r"\d|day\b|night|morning|afternoon|evening|week|month|year|ho
                    r"Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec", re.IGNORECASE)
 
 
+# _HINT's words lower-cased, "day" aside: in ASCII text, substring tests find what it finds.
+_HINT_WORDS = ("night", "morning", "afternoon", "evening", "week", "month", "year", "hours", "minutes", "midday",
+               "thanksgiving", "christmas", "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def _hinted(sentence: str) -> bool:
+    """``_HINT.search(sentence)``, without running an alternation of 22 words at every position of
+    an ASCII sentence (other text, whose case folding differs from lower-casing, gets the regex)."""
+    if not sentence.isascii():
+        return _HINT.search(sentence) is not None
+    for digit in "0123456789":
+        if digit in sentence:
+            return True
+    lowered = sentence.lower()
+    if has_any(lowered, _HINT_WORDS):
+        return True
+    position = lowered.find("day")
+    while position >= 0:
+        after = position + 3
+        if after == len(lowered) or not (lowered[after].isalnum() or lowered[after] == "_"):
+            return True  # "day\b"
+        position = lowered.find("day", after)
+    return False
+
+
 def find_dates(sentence: str, anchor: date, future: bool = False, same_day: str | None = None) -> list[DateMention]:
     """Non-overlapping time expressions in ``sentence``, earliest first."""
     return resolve_dates(scan_dates(sentence), anchor, future, same_day)
@@ -183,16 +212,18 @@ def find_dates(sentence: str, anchor: date, future: bool = False, same_day: str 
 def scan_dates(sentence: str) -> list[tuple[str, re.Match[str]]]:
     """The time expressions of ``sentence`` before resolution: matching does not depend on the
     anchor or the tense, so a sentence with several events is scanned once."""
-    if not _HINT.search(sentence):
+    if not _hinted(sentence):
         return []
-    words = set(_WORDS.findall(sentence))
-    words.update(w.lower() for w in list(words))
+    found_words = _WORDS.findall(sentence)
+    words = set(found_words)
+    words.update(map(str.lower, found_words))
     if _DIGIT.search(sentence):
         words.add("0")
+        words.update(mark for mark in ("-", "19", "20") if mark in sentence)
     found: list[tuple[str, re.Match[str]]] = []
     taken: list[tuple[int, int]] = []
     for kind, pattern in _PATTERNS:
-        if not all(words & needed for needed in _NEEDS[kind]):
+        if any(words.isdisjoint(needed) for needed in _NEEDS[kind]):
             continue  # a pattern is tried only when the words it cannot match without are there
         for match in pattern.finditer(sentence):
             start, end = match.span()

@@ -14,15 +14,18 @@ from __future__ import annotations
 import json
 import math
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from itertools import repeat
 
 from streams.domain.actors import Mention, same_party
+from streams.domain.matching import has_any
 
 _MODEL = "data/events/scorer.json"
-_QUOTES = re.compile(r"[\"“”]")
 _SAID = re.compile(r"\b(?:said|says|told|according to|announced|added|stated)\b")
+_SAID_WORDS = ("said", "says", "told", "according to", "announced", "added", "stated")  # _SAID needs one
 _BY_AGENT = re.compile(r"\bby\b")
 _WORD = re.compile(r"[a-z']+")
 NONE_TARGET = "none"
@@ -67,19 +70,25 @@ class Proposal:
 def _sentence_facts(text: str) -> tuple[str, bool]:
     """What every trigger of a sentence shares: the lower-cased text, and whether it reports speech."""
     lowered = text.lower()
-    return lowered, bool(_SAID.search(lowered))
+    return lowered, has_any(lowered, _SAID_WORDS) and bool(_SAID.search(lowered))
 
 
 def _bucket(value: int, edges: tuple[int, ...]) -> int:
-    return next((i for i, edge in enumerate(edges) if value < edge), len(edges))
+    """The index of the first edge above ``value`` (edges ascending), ``len(edges)`` if none."""
+    return bisect_right(edges, value)
+
+
+def _quotes_before(text: str, end: int) -> int:
+    """How many quotation marks (straight or curly) stand before ``end``."""
+    return text.count('"', 0, end) + text.count("“", 0, end) + text.count("”", 0, end)
 
 
 def trigger_features(p: Proposal) -> list[str]:
     t = p.event_type
     lowered, said = _sentence_facts(p.text)
-    before = _WORD.findall(lowered[max(0, p.start - 30):p.start])
-    after = _WORD.findall(lowered[p.end:p.end + 30])
-    in_quote = len(_QUOTES.findall(p.text, 0, p.start)) % 2 == 1
+    before = _WORD.findall(lowered, max(0, p.start - 30), p.start)
+    after = _WORD.findall(lowered, p.end, p.end + 30)
+    in_quote = _quotes_before(p.text, p.start) % 2 == 1
     target = "none" if p.rule_target is None else p.rule_target.via
     features = [
         f"type={t}", f"trigger={lowered[p.start:p.end][:40]}", f"voice={p.voice}", f"mode={p.mode}",
@@ -174,7 +183,7 @@ class LinearModel:
     bias: float
 
     def probability(self, features: list[str]) -> float:
-        z = self.bias + sum(self.weights.get(f, 0.0) for f in features)
+        z = self.bias + sum(map(self.weights.get, features, repeat(0.0, len(features))))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 

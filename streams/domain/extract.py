@@ -34,6 +34,7 @@ from streams.domain.dates import DateMention, resolve_dates, scan_dates
 from streams.domain.event_scoring import EventScorer, Proposal
 from streams.domain.gazetteer import load_gazetteer
 from streams.domain.ids import event_id
+from streams.domain.matching import has_any, may_match
 from streams.domain.quantities import QuantityMention, find_quantities
 from streams.domain.scan import SentenceScan
 from streams.domain.triggers import Trigger, TriggerLexicon
@@ -51,6 +52,12 @@ _NEGATION_CUES = re.compile(r"\b(?:not|never|no longer|n't|neither|nor|without|f
 # "said it would send aid" is a plan, not a threat; "would ... if" is handled with the trigger.
 _CONDITIONAL_CUES = re.compile(r"\b(?:could|might|may|threaten(?:s|ed)? to|vow(?:s|ed)? to|ready to|"
                                r"prepared to)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
+# The words each cue above cannot match without, lower-cased.
+_FUTURE_WORDS = ("will", "would", "'ll", "shall", "plan", "expected to", "set to", "is to", "are to", "intend",
+                 "going to", "due to")
+_NEGATION_WORDS = ("no", "n't", "never", "neither", "without", "failed to", "refused to")
+_CONDITIONAL_WORDS = ("could", "might", "may", "threaten", "vow", "ready to", "prepared to")
+_CLAUSE_WORDS = ("while", "but", "whereas", "though", "which", "who", "after", "before")  # _CLAUSE_BREAK's, with ";"
 _RELATIVE = re.compile(r",\s*(?:who|which)\s*$")
 # "... accused Russia of sabotage and warned that ...", "..., accusing Russia of ...": a predicate with
 # no subject of its own shares the sentence's.
@@ -75,6 +82,7 @@ _SYMMETRIC_TYPES = frozenset({"CONSULT", "COOPERATE"})
 _MUTUAL_TYPES = frozenset({"RETREAT", "CONCEDE"})
 _CONDITION = re.compile(r"\b(?:if|unless|should)\b")
 _SAID_AFTER = re.compile(r"[^,.;]{0,45}?\b(?:said|says|told|reported|announced|stated)\b")
+_SAID_AFTER_WORDS = ("said", "says", "told", "reported", "announced", "stated")  # within 54 characters
 _COORDINATION = re.compile(r"^\s*(?:and|&|,|, and)\s*$")
 _FORCE_TYPES = frozenset({"ASSAULT", "SANCTION", "COERCE", "MOBILIZE"})
 _VISIT_TARGET_WORDS = frozenset({"to", "in", "visit", "visited", "visits", "visiting"})
@@ -168,13 +176,15 @@ class EventExtractor:
     def proposals(self, clean: CleanArticle) -> Iterator[tuple[str, list[Mention], list[tuple[Proposal, _Candidate]]]]:
         """Per sentence with triggers: its text, its actors, and what the rules propose per trigger.
         Shared by extraction and by training the scorer, so both see the same candidates."""
-        scans = self.scanner.scan([sentence.text for sentence in clean.sentences])
+        scans = self.scanner.scan([sentence.text for sentence in clean.sentences], groups=False)
+        # Group words matter only where references are resolved: in the sentences with triggers.
+        found = [self.lexicon.find(scan) for scan in scans]
+        self.scanner.scan_groups(scans, [bool(hits) for hits in found])
         context = StoryContext(home_country=self._home_country(clean, scans))
         salience = self._country_salience(scans)
         type_counts: dict[str, int] = {}
-        for index, (sentence, scan) in enumerate(zip(clean.sentences, scans)):
+        for index, (sentence, scan, hits) in enumerate(zip(clean.sentences, scans, found)):
             text = scan.text
-            hits = self.lexicon.find(scan)
             mentions = self.finder.mentions(scan, context, references=bool(hits))
             if not hits:
                 continue
@@ -237,19 +247,24 @@ class EventExtractor:
     def _candidate(self, text: str, start: int, end: int, trigger: Trigger,
                    mentions: list[Mention], home: str | None = None) -> _Candidate | None:
         before = text[max(0, start - 40):start]
-        if trigger.event_type != "REJECT" and _NEGATION_CUES.search(before):
+        lowered = before.lower()  # each cue is searched only when a word it needs is there
+        if trigger.event_type != "REJECT" and may_match(before, lowered, _NEGATION_WORDS) \
+                and _NEGATION_CUES.search(before):
             return None
         event_type = trigger.event_type
-        if event_type in _FORCE_TYPES and _CONDITIONAL_CUES.search(before):
+        if event_type in _FORCE_TYPES and may_match(before, lowered, _CONDITIONAL_WORDS) \
+                and _CONDITIONAL_CUES.search(before):
             event_type = "THREATEN"
         surface = text[start:end].lower()
-        future = 2 if _FUTURE_CUES.search(before) or surface.startswith(("will ", "would ")) else \
-            1 if _INFINITIVE.search(before) or surface.startswith("to ") else 0
+        future = 2 if may_match(before, lowered, _FUTURE_WORDS) and _FUTURE_CUES.search(before) \
+            or surface.startswith(("will ", "would ")) else \
+            1 if may_match(before, lowered, ("to",)) and _INFINITIVE.search(before) or surface.startswith("to ") else 0
         clause_start, clause_end = _clause_bounds(text, start)
         left = [m for m in mentions if m.end <= start]
         # Mentions inside a frame's span ("expelled a Russian diplomat") are its object; the
         # attribution ("..., the Joint Chiefs of Staff said") is neither party.
-        right = [m for m in mentions if m.start > start and m.start < clause_end and not _attribution(text, m)]
+        right = [m for m in mentions if m.start > start and m.start < clause_end
+                 and not (has_any(text[m.end:m.end + 54], _SAID_AFTER_WORDS) and _attribution(text, m))]
         subjects = [m for m in left if not m.prepositional]
         in_clause = [m for m in subjects if m.start >= clause_start]
         agent = _agent(text, end, right)
@@ -264,7 +279,7 @@ class EventExtractor:
             if relative and not in_clause:
                 # "..., who is on a state visit to China": the relative pronoun's antecedent acts.
                 source = next((m for m in reversed(left) if m.end <= clause_start), source)
-            elif subjects and _SHARED_SUBJECT.search(before):
+            elif subjects and may_match(before, lowered, ("and", "but", ",")) and _SHARED_SUBJECT.search(before):
                 # The sentence's first subject: "The IMF said Egypt had made progress, but urged the
                 # government ...": the IMF urged; "Poland expelled two diplomats, accusing Russia ...".
                 source = subjects[0]
@@ -379,6 +394,8 @@ def _agent(text: str, end: int, right: list[Mention]) -> Mention | None:
 
 @lru_cache(maxsize=256)
 def _clause_breaks(text: str) -> tuple[tuple[int, int], ...]:
+    if ";" not in text and not has_any(text, _CLAUSE_WORDS):
+        return ()
     return tuple(m.span() for m in _CLAUSE_BREAK.finditer(text))
 
 

@@ -39,28 +39,45 @@ class StoryScanner:
         self.phrases = phrases
         self.verbs = verbs
 
-    def scan(self, texts: Sequence[str]) -> list[SentenceScan]:
+    def scan(self, texts: Sequence[str], *, groups: bool = True) -> list[SentenceScan]:
+        """``groups=False`` leaves the group words out, for :meth:`scan_groups` to find in the
+        sentences that need them."""
         story = _JOIN.join(texts)
         lowered = story.lower()
         if len(lowered) != len(story):  # a few characters lower-case to two: offsets would drift
             return [self.scan_one(text) for text in texts]
-        starts, position = [], 0
-        for text in texts:
-            starts.append(position)
-            position += len(text) + 1
-        parts = [_split(hits, starts) for hits in self._hits(story, lowered)]
-        return [SentenceScan(text, lowered[start:start + len(text)], *(part[i] for part in parts))
-                for i, (text, start) in enumerate(zip(texts, starts))]
+        starts = _starts(texts)
+        parts = [_split(hits, starts) for hits in self._hits(story, lowered, groups)]
+        return [SentenceScan(text, lowered[start:start + len(text)], *hits)
+                for text, start, *hits in zip(texts, starts, *parts)]
 
     def scan_one(self, text: str) -> SentenceScan:
         lowered = text.lower()
         return SentenceScan(text, lowered, *self._hits(text, lowered))
 
-    def _hits(self, text: str, lowered: str) -> tuple[list, ...]:
+    def scan_groups(self, scans: Sequence[SentenceScan], wanted: Sequence[bool]) -> None:
+        """The group words of the ``wanted`` sentences of a scan made with ``groups=False``."""
+        chosen = [scan for scan, want in zip(scans, wanted) if want]
+        if not chosen or self.groups is None:
+            return
+        lowered = [scan.lowered for scan in chosen]
+        for scan, groups in zip(chosen, _split(_longest(self.groups, _JOIN.join(lowered)), _starts(lowered))):
+            scan.groups = groups
+
+    def _hits(self, text: str, lowered: str, groups: bool = True) -> tuple[list, ...]:
         titles = self.titled_person.finditer(text) if self.titled_person else []
-        return (_longest(self.gazetteer, text), titles, _longest(self.groups, lowered),
+        return (_longest(self.gazetteer, text), titles, _longest(self.groups if groups else None, lowered),
                 _longest(self.phrases, lowered, hyphen_joins=True),
                 list(word_matches(self.verbs, lowered, hyphen_joins=True)) if self.verbs else [])
+
+
+def _starts(texts: Sequence[str]) -> list[int]:
+    """Where each text starts in the texts joined with NUL."""
+    starts, position = [], 0
+    for text in texts:
+        starts.append(position)
+        position += len(text) + 1
+    return starts
 
 
 def _longest(automaton, text: str, hyphen_joins: bool = False) -> list:  # noqa: ANN001 - automaton or None

@@ -93,30 +93,27 @@ class TriggerLexicon:
 
     def _frame_hits(self, lowered: str, verbs: list) -> list[Hit]:  # noqa: ANN001 - (start, end, frames)
         hits: list[Hit] = []
+        frames = self.frames
         for start, end, numbers in verbs:
             for number in numbers:
-                frame = self.frames[number]
+                frame = frames[number]
                 if frame.objects is None:
                     hits.append((start, end, frame.trigger))
                     continue
+                reach = frame.max_gap + 3  # words to the object at most
                 window = lowered[end:end + 12 * (frame.max_gap + 2)]
-                words = window.split()
-                limit = len(" ".join(words[: frame.max_gap + 3])) + 1
-                found = None
-                for o_start, o_end, _ in word_matches(frame.objects, window[:limit]):
-                    if _GAP_BREAK.search(window[:o_start]):
-                        break
-                    found = o_end
-                    break
-                if found is not None:
-                    hits.append((start, end + found, frame.trigger))
+                limit = len(" ".join(window.split(maxsplit=reach)[:reach])) + 1
+                # The first object, unless a clause or a sentence ends before it.
+                found = next(word_matches(frame.objects, window[:limit]), None)
+                if found is not None and not _GAP_BREAK.search(window[:found[0]]):
+                    hits.append((start, end + found[1], frame.trigger))
         return hits
 
     def find(self, sentence: "str | SentenceScan") -> list[Hit]:
         """Triggers in a sentence: its text, or its scan from :class:`StoryScanner`."""
         scan = self._scanner.scan_one(sentence) if isinstance(sentence, str) else sentence
         sentence, lowered, phrases, verbs = scan.text, scan.lowered, scan.phrases, scan.verbs
-        condition = _CONDITION.search(lowered)
+        condition = _CONDITION.search(lowered) if "if" in lowered or "unless" in lowered else None
         if not phrases and not verbs and not condition:
             return []
         candidates = [*phrases, *self._frame_hits(lowered, verbs)]
