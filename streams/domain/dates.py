@@ -175,13 +175,14 @@ def _resolve(kind: str, match: re.Match[str], anchor: date, future: bool) -> str
 
 
 # Every pattern needs a digit or one of these words: one search rules most sentences out.
-_HINT = re.compile(r"\d|day\b|night|morning|afternoon|evening|week|month|year|hours|minutes|midday|Thanksgiving|Christmas|"
-                   r"Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec", re.IGNORECASE)
+_HINT = re.compile(r"\d|day\b|night|morning|afternoon|evening|week|month|year|hours|minutes|midday|"
+                   r"Thanksgiving|Christmas|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec", re.IGNORECASE)
 
 
 # _HINT's words lower-cased, "day" aside: in ASCII text, substring tests find what it finds.
 _HINT_WORDS = ("night", "morning", "afternoon", "evening", "week", "month", "year", "hours", "minutes", "midday",
-               "thanksgiving", "christmas", "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+               "thanksgiving", "christmas", "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
+               "dec")
 
 
 def _hinted(sentence: str) -> bool:

@@ -73,6 +73,11 @@ def _sentence_facts(text: str) -> tuple[str, bool]:
     return lowered, has_any(lowered, _SAID_WORDS) and bool(_SAID.search(lowered))
 
 
+_GENERIC_TARGETS = frozenset({"partners", "allies", "donors", "countries", "governments", "nations", "community",
+                              "sides", "parties", "everyone", "all", "world", "states", "members", "neighbours",
+                              "neighbors"})
+
+
 def _bucket(value: int, edges: tuple[int, ...]) -> int:
     """The index of the first edge above ``value`` (edges ascending), ``len(edges)`` if none."""
     return bisect_right(edges, value)
@@ -100,6 +105,7 @@ def trigger_features(p: Proposal) -> list[str]:
         f"mentions={_bucket(len(p.mentions), (1, 2, 3, 5))}", f"position={_bucket(p.start, (15, 40, 80, 140))}",
         f"same_type_before={min(p.same_type_before, 2)}", f"{t}|same_type_before={min(p.same_type_before, 2)}",
         f"w-1={before[-1] if before else '^'}", f"w+1={after[0] if after else '$'}",
+        f"w-2={before[-2] if len(before) > 1 else '^'}", f"w+2={after[1] if len(after) > 1 else '$'}",
     ]
     return features
 
@@ -140,8 +146,11 @@ def none_features(p: Proposal) -> list[str]:
     t = p.event_type
     after = any(m.start >= p.end for m in p.mentions)
     rule = "none" if p.rule_target is None else "some"
+    # "urged Western partners to ...", "appealed to donors": an act aimed at nobody in particular
+    generic = not _GENERIC_TARGETS.isdisjoint(_WORD.findall(_sentence_facts(p.text)[0], p.end, p.end + 40)[:4])
     return ["tgt:none", f"tgt:none|{t}", f"tgt:none|after={after}", f"tgt:none|rule={rule}",
-            f"tgt:none|{t}|after={after}", f"tgt:none|inferred={p.inferred is not None}"]
+            f"tgt:none|{t}|after={after}", f"tgt:none|inferred={p.inferred is not None}",
+            f"tgt:none|generic={generic}", f"tgt:none|{t}|generic={generic}"]
 
 
 def inferred_features(p: Proposal) -> list[str]:

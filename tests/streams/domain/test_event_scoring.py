@@ -1,0 +1,24 @@
+from schemas.models import RawArticle
+from streams.domain.cleaning import clean_article
+from streams.domain.event_scoring import none_features, trigger_features
+from streams.domain.extract import EventExtractor
+
+
+def proposals(body: str):
+    raw = RawArticle(id="t", headline="Story", body=body, published_at="2025-11-25T10:00:00Z", dateline="KYIV")
+    extractor = EventExtractor.load(scorer=False)
+    return [proposal for _, _, found in extractor.proposals(clean_article(raw)) for proposal, _ in found]
+
+
+def test_an_act_aimed_at_generic_partners_is_told_apart():
+    generic, = proposals("President Volodymyr Zelensky urged Western partners to speed up deliveries of "
+                         "air defence systems.")
+    named, = proposals("President Volodymyr Zelensky urged Germany to speed up deliveries of air defence systems.")
+    assert "tgt:none|generic=True" in none_features(generic)
+    assert "tgt:none|generic=False" in none_features(named)
+
+
+def test_trigger_features_see_two_words_either_side():
+    proposal, = proposals("President Volodymyr Zelensky on Monday urged Germany to speed up deliveries.")
+    features = trigger_features(proposal)
+    assert {"w-1=monday", "w-2=on", "w+1=germany", "w+2=to"} <= set(features)
