@@ -28,7 +28,7 @@ import numpy as np
 
 from schemas.models import TopicCode
 from streams.domain.cleaning import CleanArticle
-from streams.domain.matching import build_automaton, word_matches
+from streams.domain.matching import all_matches, build_automaton
 from streams.domain.vocabulary import IPTC_TOP_LEVEL
 
 TOPIC_CODES: tuple[str, ...] = tuple(IPTC_TOP_LEVEL)
@@ -86,7 +86,7 @@ class CuratedVocabulary:
         lowered = text.lower()
         counts: dict[str, int] = {}
         found: dict[str, tuple] = {}
-        for start, end, weights in word_matches(self.automaton, lowered):
+        for start, end, weights in all_matches(self.automaton, lowered):
             term = lowered[start:end]
             counts[term] = counts.get(term, 0) + 1  # repeats of one term diminish
             found[term] = weights

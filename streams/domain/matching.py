@@ -57,11 +57,21 @@ def word_matches(automaton: ahocorasick.Automaton, text: str, *,
 def longest_matches(automaton: ahocorasick.Automaton, text: str, *,
                     hyphen_joins: bool = False) -> list[tuple[int, int, Any]]:
     """Non-overlapping whole-word matches, the longest winning where they overlap, in text order."""
+    return _whole_words(automaton.iter_long(text), text, hyphen_joins)
+
+
+def all_matches(automaton: ahocorasick.Automaton, text: str, *,
+                hyphen_joins: bool = False) -> list[tuple[int, int, Any]]:
+    """Every whole-word match, overlapping ones included, as :func:`word_matches` yields them."""
+    return _whole_words(automaton.iter(text), text, hyphen_joins)
+
+
+def _whole_words(matches: Iterator, text: str, hyphen_joins: bool) -> list[tuple[int, int, Any]]:
     # The hot loop of every lexicon: the whole-word test is inlined, and most matches inside
     # longer words ("met" in "metal") fail its first cheap comparison.
     found = []
     last = len(text) - 1
-    for end_index, (key_length, payload) in automaton.iter_long(text):
+    for end_index, (key_length, payload) in matches:
         start = end_index - key_length + 1
         if start > 0:
             before = text[start - 1]

@@ -12,7 +12,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from streams.domain.matching import longest_matches, word_matches
+from streams.domain.matching import all_matches, longest_matches
 
 _JOIN = "\x00"
 
@@ -68,7 +68,7 @@ class StoryScanner:
         titles = self.titled_person.finditer(text) if self.titled_person else []
         return (_longest(self.gazetteer, text), titles, _longest(self.groups if groups else None, lowered),
                 _longest(self.phrases, lowered, hyphen_joins=True),
-                list(word_matches(self.verbs, lowered, hyphen_joins=True)) if self.verbs else [])
+                all_matches(self.verbs, lowered, hyphen_joins=True) if self.verbs else [])
 
 
 def _starts(texts: Sequence[str]) -> list[int]:
