@@ -59,6 +59,12 @@ _NEGATION_WORDS = ("no", "n't", "never", "neither", "without", "failed to", "ref
 _CONDITIONAL_WORDS = ("could", "might", "may", "threaten", "vow", "ready to", "prepared to")
 _CLAUSE_WORDS = ("while", "but", "whereas", "though", "which", "who", "after", "before")  # _CLAUSE_BREAK's, with ";"
 _RELATIVE = re.compile(r",\s*(?:who|which)\s*$")
+# "A magnitude 6.8 earthquake struck Ecuador's coast, killing 12": nature is no actor.
+_HAZARD = re.compile(r"\b(?:earthquakes?|quakes?|tremors?|aftershocks?|storms?|typhoons?|hurricanes?|cyclones?|floods?|"
+                     r"flooding|floodwaters|landslides?|mudslides?|avalanches?|wildfires?|tsunamis?|eruptions?|"
+                     r"tornado(?:es)?|heat ?waves?)\b", re.IGNORECASE)
+_HAZARD_WORDS = ("quake", "tremor", "aftershock", "storm", "typhoon", "hurricane", "cyclone", "flood", "slide",
+                 "avalanche", "wildfire", "tsunami", "eruption", "tornado", "heat")
 # "... accused Russia of sabotage and warned that ...", "..., accusing Russia of ...": a predicate with
 # no subject of its own shares the sentence's.
 _SHARED_SUBJECT = re.compile(r"(?:\band|\bbut|,)\s+(?:(?:also|later|then|again|separately|on \w+|\w+ly)\s+){0,2}$",
@@ -267,6 +273,10 @@ class EventExtractor:
                  and not (has_any(text[m.end:m.end + 54], _SAID_AFTER_WORDS) and _attribution(text, m))]
         subjects = [m for m in left if not m.prepositional]
         in_clause = [m for m in subjects if m.start >= clause_start]
+        if event_type == "ASSAULT" and may_match(text, text.lower(), _HAZARD_WORDS):
+            hazard = _HAZARD.search(text, clause_start, start)
+            if hazard and not any(m.start < hazard.start() for m in in_clause):
+                return None  # the hazard is what struck or killed
         agent = _agent(text, end, right)
         partner = None
         if trigger.voice == "passive" or agent is not None:

@@ -188,6 +188,15 @@ def test_hours_later_is_the_day_of_the_event_told_before(extractor):
     assert ("ACCUSE", "UKR", "RUS", "2025-11-24") in found
 
 
+def test_a_natural_hazard_is_no_attacker(extractor):
+    quake = ("A magnitude 6.8 earthquake struck Ecuador's Pacific coast on Wednesday, killing at least 12 people "
+             "in the port city of Manta.")
+    assert not [f for f in summary(extract(extractor, quake, dateline="QUITO")) if f[0] == "ASSAULT"]
+    # an actor named before the hazard still attacks
+    strike = "Russian missiles struck Kyiv on Monday as a winter storm hit the city, killing three people."
+    assert ("ASSAULT", "RUS", "UKR") in [f[:3] for f in summary(extract(extractor, strike, dateline="KYIV"))]
+
+
 def test_a_date_before_the_trigger_is_not_an_actor(extractor):
     found = summary(extract(extractor, "In a statement on Monday denied the reports.", dateline="TEHRAN"))
     assert not any(source for _, source, _, _ in found if source is not None and source != "IRN")
