@@ -33,27 +33,6 @@ def build_automaton(entries: dict[str, Any]) -> ahocorasick.Automaton:
     return automaton
 
 
-def _whole_word(text: str, start: int, end_index: int, hyphen_joins: bool) -> bool:
-    if start > 0:
-        before = text[start - 1]
-        if before.isalnum() or before == "_" or (hyphen_joins and before == "-"):
-            return False
-    # A key ending in a symbol ("pledged $") may run straight into the next word or number.
-    return not (end_index + 1 < len(text) and _word_char(text[end_index + 1]) and _word_char(text[end_index]))
-
-
-def word_matches(automaton: ahocorasick.Automaton, text: str, *,
-                 hyphen_joins: bool = False) -> Iterator[tuple[int, int, Any]]:
-    """(start, end, payload) for every match that neither starts nor ends inside a word.
-
-    With ``hyphen_joins``, a hyphen before a match makes it part of a compound ("Rwanda-backed").
-    """
-    for end_index, (key_length, payload) in automaton.iter(text):
-        start = end_index - key_length + 1
-        if _whole_word(text, start, end_index, hyphen_joins):
-            yield start, end_index + 1, payload
-
-
 def longest_matches(automaton: ahocorasick.Automaton, text: str, *,
                     hyphen_joins: bool = False) -> list[tuple[int, int, Any]]:
     """Non-overlapping whole-word matches, the longest winning where they overlap, in text order."""
@@ -62,7 +41,9 @@ def longest_matches(automaton: ahocorasick.Automaton, text: str, *,
 
 def all_matches(automaton: ahocorasick.Automaton, text: str, *,
                 hyphen_joins: bool = False) -> list[tuple[int, int, Any]]:
-    """Every whole-word match, overlapping ones included, as :func:`word_matches` yields them."""
+    """Every match that neither starts nor ends inside a word, overlapping ones included, in the order
+    the automaton finds them. With ``hyphen_joins``, a hyphen before a match makes it part of a
+    compound ("Rwanda-backed")."""
     return _whole_words(automaton.iter(text), text, hyphen_joins)
 
 

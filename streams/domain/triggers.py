@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from streams.domain.matching import build_automaton, word_matches
+from streams.domain.matching import all_matches, build_automaton
 from streams.domain.scan import SentenceScan, StoryScanner
 
 # "agreed to suspend curbs" is the concession itself; "agreed to a ceasefire" stays an agreement.
@@ -104,7 +104,7 @@ class TriggerLexicon:
                 window = lowered[end:end + 12 * (frame.max_gap + 2)]
                 limit = len(" ".join(window.split(maxsplit=reach)[:reach])) + 1
                 # The first object, unless a clause or a sentence ends before it.
-                found = next(word_matches(frame.objects, window[:limit]), None)
+                found = next(iter(all_matches(frame.objects, window[:limit])), None)
                 if found is not None and not _GAP_BREAK.search(window[:found[0]]):
                     hits.append((start, end + found[1], frame.trigger))
         return hits
