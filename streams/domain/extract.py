@@ -261,10 +261,7 @@ class EventExtractor:
         if event_type in _FORCE_TYPES and may_match(before, lowered, _CONDITIONAL_WORDS) \
                 and _CONDITIONAL_CUES.search(before):
             event_type = "THREATEN"
-        surface = text[start:end].lower()
-        future = 2 if may_match(before, lowered, _FUTURE_WORDS) and _FUTURE_CUES.search(before) \
-            or surface.startswith(("will ", "would ")) else \
-            1 if may_match(before, lowered, ("to",)) and _INFINITIVE.search(before) or surface.startswith("to ") else 0
+        future = _tense(before, lowered, text[start:end].lower())
         clause_start, clause_end = _clause_bounds(text, start)
         left = [m for m in mentions if m.end <= start]
         # Mentions inside a frame's span ("expelled a Russian diplomat") are its object; the
@@ -390,6 +387,17 @@ class EventExtractor:
                     and mention.kind in ("capital", "country"):
                 return Location(name=text[mention.start:mention.end], country=mention.actor.country)
         return None
+
+
+def _tense(before: str, lowered: str, surface: str) -> int:
+    """2 future ("will visit"), 1 an infinitive ("urged X to visit"), else 0; ``before`` is the text
+    before the trigger, ``lowered`` the same lower-cased, ``surface`` the trigger's words."""
+    if surface.startswith(("will ", "would ")) or (may_match(before, lowered, _FUTURE_WORDS)
+                                                    and _FUTURE_CUES.search(before)):
+        return 2
+    if surface.startswith("to ") or (may_match(before, lowered, ("to",)) and _INFINITIVE.search(before)):
+        return 1
+    return 0
 
 
 def _agent(text: str, end: int, right: list[Mention]) -> Mention | None:
