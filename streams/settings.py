@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     lag_interval_seconds: float = Field(
         default=10.0, gt=0, description="how often the consumer lag is measured from the broker"
     )
+    shutdown_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="a worker asked to stop (SIGTERM, Ctrl-C) exits by force after this long"
+    )
     web_port: int = Field(default=6066, ge=1, le=65535)
     data_dir: Path = Path(".wirestream") / "worker-data"
     log_level: Literal["crit", "error", "warn", "info", "debug"] = "info"

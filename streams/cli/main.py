@@ -36,11 +36,10 @@ def cli() -> None:
               help="log level (default: WIRESTREAM_LOG_LEVEL)")
 def worker(loglevel: str | None) -> None:
     """Run the Faust worker: consume wire.raw, publish enriched articles, topics, events and dead letters."""
-    import faust
-
     from streams.adapters.admin import ensure_topics
     from streams.adapters.lag import GroupLagCollector
     from streams.adapters.metrics import serve_metrics
+    from streams.adapters.worker import Worker
     from streams.app import create_app
     from streams.version import package_version
 
@@ -56,7 +55,8 @@ def worker(loglevel: str | None) -> None:
     # The group's lag, measured from the broker every WIRESTREAM_LAG_INTERVAL_SECONDS.
     lag = GroupLagCollector(settings).start() if settings.metrics_port else None
     try:
-        faust.Worker(app, loglevel=loglevel or settings.log_level, quiet=True).execute_from_commandline()
+        Worker(app, loglevel=loglevel or settings.log_level, quiet=True,
+               shutdown_timeout=settings.shutdown_timeout_seconds).execute_from_commandline()
     finally:
         if lag is not None:
             lag.stop()

@@ -1,7 +1,8 @@
-"""A worker SIGKILLed again and again while stories stream through, and restarted each time."""
+"""A worker SIGKILLed again and again while stories stream through, and restarted each time; a stop that hangs."""
 
 from __future__ import annotations
 
+import signal
 import time
 
 import pytest
@@ -46,3 +47,15 @@ def test_sigkill_and_restart_loses_nothing(guarantee, count, reliability_env, wo
           f"{len(run.dead_letters)} dead letters; producer resent {run.producer.resent}; {elapsed(started)}")
 
     assert_accounting(report, run.dead_letters, guarantee)
+
+
+def test_a_stop_that_takes_too_long_is_forced(reliability_env, worker_factory):
+    # Faust can hang while stopping when its broker is gone; WIRESTREAM_SHUTDOWN_TIMEOUT_SECONDS bounds
+    # every stop. Set shorter than any clean stop here, so the forced exit is what ends the worker.
+    worker = worker_factory(WIRESTREAM_SHUTDOWN_TIMEOUT_SECONDS="0.2", WIRESTREAM_LOG_LEVEL="info")
+    # Faust's signal handlers are in place once the worker says it is ready.
+    wait_for(lambda: "[^Worker]: Ready" in worker.log(), timeout=120, what="the worker to be ready",
+             check=lambda: worker.process.poll() is None or pytest.fail(f"worker exited: {worker.log()}"))
+    worker.signal(signal.SIGTERM)
+    assert worker.process.wait(timeout=30) == 128 + signal.SIGTERM
+    assert "still stopping 0.2 s after SIGTERM; exiting now" in worker.log()
