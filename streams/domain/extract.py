@@ -63,8 +63,6 @@ _RELATIVE = re.compile(r",\s*(?:who|which)\s*$")
 _HAZARD = re.compile(r"\b(?:earthquakes?|quakes?|tremors?|aftershocks?|storms?|typhoons?|hurricanes?|cyclones?|floods?|"
                      r"flooding|floodwaters|landslides?|mudslides?|avalanches?|wildfires?|tsunamis?|eruptions?|"
                      r"tornado(?:es)?|heat ?waves?)\b", re.IGNORECASE)
-_HAZARD_WORDS = ("quake", "tremor", "aftershock", "storm", "typhoon", "hurricane", "cyclone", "flood", "slide",
-                 "avalanche", "wildfire", "tsunami", "eruption", "tornado", "heat")
 # "... accused Russia of sabotage and warned that ...", "..., accusing Russia of ...": a predicate with
 # no subject of its own shares the sentence's.
 _SHARED_SUBJECT = re.compile(r"(?:\band|\bbut|,)\s+(?:(?:also|later|then|again|separately|on \w+|\w+ly)\s+){0,2}$",
@@ -270,7 +268,7 @@ class EventExtractor:
                  and not (has_any(text[m.end:m.end + 54], _SAID_AFTER_WORDS) and _attribution(text, m))]
         subjects = [m for m in left if not m.prepositional]
         in_clause = [m for m in subjects if m.start >= clause_start]
-        if event_type == "ASSAULT" and may_match(text, text.lower(), _HAZARD_WORDS):
+        if event_type == "ASSAULT":
             hazard = _HAZARD.search(text, clause_start, start)
             if hazard and not any(m.start < hazard.start() for m in in_clause):
                 return None  # the hazard is what struck or killed

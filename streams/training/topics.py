@@ -145,8 +145,9 @@ def fit(stories: list[LabelledStory]) -> dict[str, np.ndarray]:
         # A single-label corpus says what a story is mostly about, not all it covers.
         rows = np.flatnonzero(_trainable(stories, k))
         y = data.labels[rows, k]
-        scale = nb_scale(X[rows], y)
-        Xk, wk = (X[rows] @ diags(scale)).tocsr(), data.weights[rows]
+        Xr = X[rows]
+        scale = nb_scale(Xr, y)
+        Xk, wk = (Xr @ diags(scale)).tocsr(), data.weights[rows]
         model = LogisticRegression(C=C, class_weight="balanced", max_iter=2000, solver="liblinear")
         # Out-of-fold scores for Platt scaling: calibration must be fitted on scores for stories
         # the model did not see, or every score would be overconfident.
