@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from streams.domain.matching import all_matches, build_automaton
+from streams.domain.matching import build_automaton, longest_matches
 from streams.domain.scan import SentenceScan, StoryScanner
 
 # "agreed to suspend curbs" is the concession itself; "agreed to a ceasefire" stays an agreement.
@@ -25,9 +25,7 @@ _MATERIAL_COMMITMENTS = {"CONCEDE", "AID"}
 # "would take corresponding action if ...", "could apply its law against U.S. goods if ...": a
 # conditional act is a threat whatever the act.
 _CONDITIONAL_THREAT = re.compile(
-    r"\b(?:would|could|will|might)\s+(?:not\s+)?\"?(?:take|respond|retaliate|act|apply|impose|review|enforce|hit|"
-    r"strike|use|consider|suspend|cut|close|block|leave|withdraw|quit|oppose|punish|sanction|expel|target|"
-    r"attack|intervene|come|launch|deploy|seize|freeze)\b(?=[^;]{0,200}?\b(?:if|unless)\b)")
+    r"\b(?:would|could|will|might)\s+(?:not\s+)?\"?[a-z]+\b(?=[^;]{0,200}?\b(?:if|unless)\b)")
 _GAP_BREAK = re.compile(r"[;]|\.\s|\b(?:and|but|while|which|who|whom|whose|that|after|before|because|as|if|unless)\b")
 _COMBINE_GAP_BREAK = re.compile(r"[;,]|\.\s")
 
@@ -94,7 +92,13 @@ class TriggerLexicon:
     def _frame_hits(self, lowered: str, verbs: list) -> list[Hit]:  # noqa: ANN001 - (start, end, frames)
         hits: list[Hit] = []
         frames = self.frames
+        longest = {}
+        for start, end, _ in verbs:
+            longest[start] = max(end, longest.get(start, end))
         for start, end, numbers in verbs:
+            if end < longest[start]:
+                continue  # "called off" is a verb of its own, not "called"
+            objects_at: dict[int, tuple[int, int]] = {}  # a hit's end -> (its object's start, its index)
             for number in numbers:
                 frame = frames[number]
                 if frame.objects is None:
@@ -104,9 +108,19 @@ class TriggerLexicon:
                 window = lowered[end:end + 12 * (frame.max_gap + 2)]
                 limit = len(" ".join(window.split(maxsplit=reach)[:reach])) + 1
                 # The first object, unless a clause or a sentence ends before it.
-                found = next(iter(all_matches(frame.objects, window[:limit])), None)
-                if found is not None and not _GAP_BREAK.search(window[:found[0]]):
-                    hits.append((start, end + found[1], frame.trigger))
+                found = next(iter(longest_matches(frame.objects, window[:limit])), None)
+                if found is None or _GAP_BREAK.search(window[:found[0]]):
+                    continue
+                hit = (start, end + found[1], frame.trigger)
+                seen = objects_at.get(hit[1])
+                if seen is None:
+                    objects_at[hit[1]] = (found[0], len(hits))
+                    hits.append(hit)
+                elif found[0] < seen[0]:
+                    # Two frames end on the same word: the longer object says more ("began joint
+                    # exercises" is cooperation, not a show of force).
+                    objects_at[hit[1]] = (found[0], seen[1])
+                    hits[seen[1]] = hit
         return hits
 
     def find(self, sentence: "str | SentenceScan") -> list[Hit]:

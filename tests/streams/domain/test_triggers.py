@@ -1,0 +1,48 @@
+"""Which PLOVER act a sentence's words name, before any actor or scorer is involved."""
+
+from __future__ import annotations
+
+import pytest
+
+from streams.domain.triggers import TriggerLexicon
+
+
+def acts(sentence: str) -> list[str]:
+    return [trigger.event_type for _, _, trigger in TriggerLexicon.load().find(sentence)]
+
+
+@pytest.mark.parametrize("sentence", [
+    "Belgium's rail unions on Thursday called off a five-day strike planned from Monday.",
+    "Dockers in Le Havre ended a nine-day strike on Thursday.",
+    "Farmers lifted a week-long blockade of the A64 motorway on Thursday.",
+])
+def test_ending_a_protest_is_a_retreat_not_a_protest(sentence):
+    # "called off" is a verb of its own: "called ... strike" must not read as calling a strike.
+    assert acts(sentence) == ["RETREAT"]
+
+
+def test_calling_a_strike_is_still_a_protest():
+    assert acts("The union called a 48-hour strike at the port.") == ["PROTEST"]
+
+
+def test_postponing_drills_is_a_retreat():
+    assert acts("Norway has postponed a live-fire artillery exercise planned near the Russian border.") == ["RETREAT"]
+
+
+def test_joint_exercises_are_cooperation_not_a_show_of_force():
+    # Two frames end on "exercises"; the one whose object is "joint exercises" says more.
+    assert acts("Japan and the Philippines began joint exercises in Cagayan on Wednesday.") == ["COOPERATE"]
+    assert acts("China began exercises around Taiwan on Monday.") == ["MOBILIZE"]
+
+
+def test_agreeing_to_reopen_is_the_concession_itself():
+    assert acts("Turkey and Armenia agreed to reopen the border crossing from June 1.") == ["CONCEDE"]
+    assert acts("The two sides agreed to hold talks in Geneva.") != ["CONCEDE"]
+
+
+@pytest.mark.parametrize("sentence", [
+    "Kyiv could restrict imports of Polish vegetables if the ban on sugar was not reversed.",
+    "Ottawa could announce counter-tariffs within weeks if Washington did not return to talks.",
+])
+def test_any_act_made_conditional_is_a_threat(sentence):
+    assert acts(sentence) == ["THREATEN"]
