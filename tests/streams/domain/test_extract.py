@@ -213,3 +213,9 @@ def test_mutual_act_is_an_event_each_way(extractor):
     body = "Cambodia and Thailand began withdrawing heavy weapons from their disputed border on Monday."
     found = {f[:3] for f in summary(extract(extractor, body, dateline="BANGKOK"))}
     assert {("RETREAT", "KHM", "THA"), ("RETREAT", "THA", "KHM")} <= found
+
+
+def test_courts_gangs_and_lawmakers_are_actors_of_where_they_act(extractor):
+    events = extract(extractor, "A court in Belarus on Thursday sentenced a Polish citizen to eight years in prison "
+                                "on espionage charges.", dateline="WARSAW")
+    assert [event[:3] for event in summary(events)] == [("SANCTION", "BLR", "POL")]

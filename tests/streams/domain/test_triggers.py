@@ -46,3 +46,18 @@ def test_agreeing_to_reopen_is_the_concession_itself():
 ])
 def test_any_act_made_conditional_is_a_threat(sentence):
     assert acts(sentence) == ["THREATEN"]
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    ("A Chinese coast guard ship fired water cannon at a Philippine vessel.", ["ASSAULT"]),  # "ship" is no verb
+    ("Ukrainian drones struck the Primorsk oil terminal overnight.", ["ASSAULT"]),
+    ("The soldiers returned fire.", ["ASSAULT"]),
+    ("The court fined the captain 10,000 euros.", ["SANCTION"]),
+    ("Beijing added 20 Japanese companies to an export control list.", ["SANCTION"]),
+    ("The State Department designated the two gangs as foreign terrorist organizations.", ["SANCTION"]),
+    ("Washington would deny visas to the delegation.", ["SANCTION"]),
+    ("The highway police said they had removed 140 blockades.", ["COERCE"]),
+    ("The governor's office banned all demonstrations for four days.", ["COERCE"]),
+])
+def test_acts_named_by_a_verb_and_its_object(sentence, expected):
+    assert acts(sentence) == expected
