@@ -32,7 +32,7 @@ NONE_TARGET = "none"
 INFERRED_TARGET = "inferred"
 
 
-@dataclass
+@dataclass(slots=True)
 class Proposal:
     """One trigger with what the rules made of it, in the sentence it sits in."""
 

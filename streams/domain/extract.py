@@ -96,7 +96,7 @@ _ARMED_ROLES = frozenset({"military", "police", "rebels", "militants"})
 _BY_AFTER = re.compile(r"\s+(?:\w+\s+){0,2}?by\b")
 
 
-@dataclass
+@dataclass(slots=True)
 class _Candidate:
     trigger: Trigger
     event_type: str
