@@ -69,8 +69,9 @@ _TITLED_PERSON = TitledPeople()
 # \b(?:he|she|He|She)\b, \b(?:it|It|its|Its)\b and \b(?:the|The)\s+..., each written to start with its
 # first letter and test the word boundary before it by looking behind: a pattern opening with \b is
 # tried at every position of the sentence, one opening with a letter only where that letter is.
-_PERSON_PRONOUN = re.compile(r"[HhSs](?<!\w[HhSs])(?:(?<=[Hh])e|(?<=[Ss])he)(?!\w)")
-_THING_PRONOUN = re.compile(r"[Ii](?<!\w[Ii])ts?(?!\w)")
+# The person pronouns ([HhSs]...) and the thing pronouns ([Ii]...) in one pass over the sentence:
+# their matches never overlap, so this finds both sets, in text order.
+_PRONOUN = re.compile(r"[HhSsIi](?<!\w[HhSsIi])(?:(?<=[Hh])e|(?<=[Ss])he|(?<=[Ii])ts?)(?!\w)")
 _SHORT_REFERENCE = re.compile(r"[Tt](?<!\w[Tt])he\s+(?P<title>president|premier|prime minister|chancellor|minister|"
                               r"foreign minister|secretary|governor|leader|king|emir|pontiff|pope|envoy)\b")
 # "The alliance", "the 27-nation bloc", "the world body": the international organisation named last.
@@ -102,7 +103,7 @@ _start = attrgetter("start")
 _ARTICLES = frozenset({"the", "a", "an", "its", "their", "his", "her", "our"})
 
 
-@dataclass
+@dataclass(slots=True)  # slots: made and read for every actor of every sentence
 class Mention:
     start: int
     end: int
@@ -264,16 +265,22 @@ class ActorFinder:
         found: list[Mention] = []
 
         def free(position: int) -> bool:
-            return not any(m.start <= position < m.end for m in mentions + found)
+            return not any(m.start <= position < m.end for m in mentions) and \
+                not any(m.start <= position < m.end for m in found)
 
         # The case-insensitive patterns are searched only when a word they cannot match without is in
         # the sentence: such a regex over every sentence costs more than the substring tests.
-        for match in _PERSON_PRONOUN.finditer(sentence):
+        pronouns = list(_PRONOUN.finditer(sentence))
+        for match in pronouns:
+            if match.group()[0] in "Ii":
+                continue  # "it", "its": below, after every "he" and "she"
             antecedent = next((m for m in reversed(mentions) if m.kind == "person" and m.end <= match.start()),
                               None) or context.last_person
             if antecedent and free(match.start()):
                 found.append(Mention(match.start(), match.end(), antecedent.actor, "person", via="pronoun"))
-        for match in _THING_PRONOUN.finditer(sentence):
+        for match in pronouns:
+            if match.group()[0] not in "Ii":
+                continue
             antecedent = next((m for m in reversed(mentions) if m.kind != "person" and m.end <= match.start()
                                and not m.prepositional), None)
             antecedent = antecedent or context.last_subject_group
@@ -312,7 +319,9 @@ class ActorFinder:
         home = where or context.home_country
         if home:
             for start, end, role in groups:
-                if any(m.start <= start <= m.end + 3 or _POSSESSED_GAP.fullmatch(sentence, m.end, start)
+                # (a gap is never empty: no need to match one where the actor does not end before)
+                if any(m.start <= start <= m.end + 3 or (m.end < start and _POSSESSED_GAP.fullmatch(sentence, m.end,
+                                                                                                     start))
                        for m in mentions):
                     continue  # "Kenyan police": the demonym already names the group's country
                 if any(0 <= m.start - end <= 1 for m in mentions):

@@ -73,6 +73,14 @@ _NEEDS: dict[str, tuple[frozenset[str], ...]] = {
     "year": (_CENTURY,),
     "holiday": (frozenset({"Thanksgiving", "Christmas", "New", "Independence"}),),
 }
+# Every word some pattern needs: only these of a sentence's words are kept for the tests above.
+_NEEDED_WORDS = frozenset().union(*(words for needs in _NEEDS.values() for words in needs))
+# Two patterns are tried in many sentences (a hyphen and a digit, a digit and a month) and match in
+# few; each needs a match of its hint, which starts with a digit: a search skipping to the digits.
+_PATTERN_HINTS = {
+    "iso": re.compile(r"\d\d{3}-\d{2}-\d{2}"),  # "\d{4}" would not start with the digit class
+    "day_month": re.compile(rf"\d(?:st|nd|rd|th)?\s+{_MONTH_NAMES}"),
+}
 
 
 @dataclass(frozen=True)
@@ -212,16 +220,17 @@ def scan_dates(sentence: str) -> list[tuple[str, re.Match[str]]]:
     if not _hinted(sentence):
         return []
     found_words = _WORDS.findall(sentence)
-    words = set(found_words)
-    words.update(map(str.lower, found_words))
+    words = _NEEDED_WORDS.intersection(found_words).union(_NEEDED_WORDS.intersection(map(str.lower, found_words)))
     if _DIGIT.search(sentence):
-        words.add("0")
-        words.update(mark for mark in ("-", "19", "20") if mark in sentence)
+        words |= {"0", *(mark for mark in ("-", "19", "20") if mark in sentence)}
     found: list[tuple[str, re.Match[str]]] = []
     taken: list[tuple[int, int]] = []
     for kind, pattern in _PATTERNS:
-        if any(words.isdisjoint(needed) for needed in _NEEDS[kind]):
+        if any(map(words.isdisjoint, _NEEDS[kind])):
             continue  # a pattern is tried only when the words it cannot match without are there
+        hint = _PATTERN_HINTS.get(kind)
+        if hint is not None and hint.search(sentence) is None:
+            continue
         for match in pattern.finditer(sentence):
             start, end = match.span()
             if any(start < e and s < end for s, e in taken):

@@ -32,7 +32,7 @@ NONE_TARGET = "none"
 INFERRED_TARGET = "inferred"
 
 
-@dataclass
+@dataclass(slots=True)
 class Proposal:
     """One trigger with what the rules made of it, in the sentence it sits in."""
 
@@ -112,6 +112,11 @@ def trigger_features(p: Proposal) -> list[str]:
 
 def actor_features(p: Proposal, m: Mention, role: str, source: Mention | None = None) -> list[str]:
     """Why ``m`` might be the source (``role`` "src") or the target ("tgt") of ``p``."""
+    return [f"{role}:{f}" for f in _role_features(p, m, role, source)]
+
+
+def _role_features(p: Proposal, m: Mention, role: str, source: Mention | None = None) -> list[str]:
+    """:func:`actor_features` without their ``role:`` prefix, for a model scoped to the role."""
     t = p.event_type
     if m.end <= p.start:
         rel, gap = "before", p.text[m.end:p.start]
@@ -139,7 +144,7 @@ def actor_features(p: Proposal, m: Mention, role: str, source: Mention | None = 
         same_country = m.actor.country == source.actor.country
         features += [f"same_as_source={_same(m, source)}", f"same_country={same_country}",
                      f"{t}|same_country={same_country}", f"{m.actor.role}|same_country={same_country}"]
-    return [f"{role}:{f}" for f in features]
+    return features
 
 
 def none_features(p: Proposal) -> list[str]:
@@ -195,6 +200,13 @@ class LinearModel:
         z = self.bias + sum(map(self.weights.get, features, repeat(0.0, len(features))))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
+    def scoped(self, prefix: str) -> "LinearModel":
+        """The same model over the features named ``prefix`` + a name, by that name: features scored
+        without their prefix need no second string each. Any other feature weighs 0 in both."""
+        size = len(prefix)
+        return LinearModel({name[size:]: weight for name, weight in self.weights.items() if name.startswith(prefix)},
+                           self.bias)
+
 
 @dataclass
 class EventScorer:
@@ -203,6 +215,13 @@ class EventScorer:
     target: LinearModel
     keep_threshold: float
     mode: str = "rule_source"  # or "learned": the source model picks the source too
+    # The source and target models over an actor's features without their "src:"/"tgt:" prefix.
+    _source_actor: LinearModel = field(init=False, repr=False)
+    _target_actor: LinearModel = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._source_actor = self.source.scoped("src:")
+        self._target_actor = self.target.scoped("tgt:")
 
     @classmethod
     def load(cls) -> "EventScorer | None":
@@ -223,10 +242,14 @@ class EventScorer:
         if self.mode == "rule_source" and p.rule_source is not None:
             source = p.rule_source
         else:
-            source = max(sources, key=lambda m: (self.source.probability(actor_features(p, m, "src")), -m.start))
+            source = max(sources, key=lambda m: (self._source_actor.probability(_role_features(p, m, "src")),
+                                                 -m.start))
         best, target = -1.0, None
         for kind, m in target_candidates(p, source):
-            score = self.target.probability(target_features(p, kind, m, source))
+            if kind not in (NONE_TARGET, INFERRED_TARGET):  # an actor: target_features(), unprefixed
+                score = self._target_actor.probability(_role_features(p, m, "tgt", source))
+            else:
+                score = self.target.probability(target_features(p, kind, m, source))
             if score > best:
                 best, target = score, m
         return keep, source, target

@@ -96,7 +96,7 @@ _ARMED_ROLES = frozenset({"military", "police", "rebels", "militants"})
 _BY_AFTER = re.compile(r"\s+(?:\w+\s+){0,2}?by\b")
 
 
-@dataclass
+@dataclass(slots=True)
 class _Candidate:
     trigger: Trigger
     event_type: str
@@ -187,7 +187,9 @@ class EventExtractor:
         context = StoryContext(home_country=self._home_country(clean, scans))
         salience = self._country_salience(scans)
         type_counts: dict[str, int] = {}
-        for index, (sentence, scan, hits) in enumerate(zip(clean.sentences, scans, found)):
+        # Sentences after the last one with triggers only feed the story context of sentences to come.
+        last = max((index for index, hits in enumerate(found) if hits), default=-1)
+        for index, (sentence, scan, hits) in enumerate(zip(clean.sentences[:last + 1], scans, found)):
             text = scan.text
             mentions = self.finder.mentions(scan, context, references=bool(hits))
             if not hits:

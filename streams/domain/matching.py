@@ -39,6 +39,18 @@ def longest_matches(automaton: ahocorasick.Automaton, text: str, *,
     return _whole_words(automaton.iter_long(text), text, hyphen_joins)
 
 
+def first_match(automaton: ahocorasick.Automaton, text: str) -> tuple[int, int, Any] | None:
+    """``longest_matches(automaton, text)[0]`` (None if there is none), without the others."""
+    for end_index, (key_length, payload) in automaton.iter_long(text):
+        start = end_index - key_length + 1
+        if start > 0 and _word_char(text[start - 1]):
+            continue
+        if end_index < len(text) - 1 and _word_char(text[end_index + 1]) and _word_char(text[end_index]):
+            continue
+        return start, end_index + 1, payload
+    return None
+
+
 def all_matches(automaton: ahocorasick.Automaton, text: str, *,
                 hyphen_joins: bool = False) -> list[tuple[int, int, Any]]:
     """Every match that neither starts nor ends inside a word, overlapping ones included, in the order

@@ -17,7 +17,7 @@ from streams.domain.matching import all_matches, longest_matches
 _JOIN = "\x00"
 
 
-@dataclass
+@dataclass(slots=True)
 class SentenceScan:
     text: str
     lowered: str

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from streams.domain.matching import build_automaton, longest_matches
+from streams.domain.matching import build_automaton, first_match
 from streams.domain.scan import SentenceScan, StoryScanner
 
 # "agreed to suspend curbs" is the concession itself; "agreed to a ceasefire" stays an agreement.
@@ -99,16 +99,20 @@ class TriggerLexicon:
             if end < longest[start]:
                 continue  # "called off" is a verb of its own, not "called"
             objects_at: dict[int, tuple[int, int]] = {}  # a hit's end -> (its object's start, its index)
+            windows: dict[int, str] = {}  # max_gap -> where the object may be: frames of a verb share gaps
             for number in numbers:
                 frame = frames[number]
                 if frame.objects is None:
                     hits.append((start, end, frame.trigger))
                     continue
-                reach = frame.max_gap + 3  # words to the object at most
-                window = lowered[end:end + 12 * (frame.max_gap + 2)]
-                limit = len(" ".join(window.split(maxsplit=reach)[:reach])) + 1
+                window = windows.get(frame.max_gap)
+                if window is None:
+                    reach = frame.max_gap + 3  # words to the object at most
+                    window = lowered[end:end + 12 * (frame.max_gap + 2)]
+                    limit = len(" ".join(window.split(maxsplit=reach)[:reach])) + 1
+                    window = windows[frame.max_gap] = window[:limit]
                 # The first object, unless a clause or a sentence ends before it.
-                found = next(iter(longest_matches(frame.objects, window[:limit])), None)
+                found = first_match(frame.objects, window)
                 if found is None or _GAP_BREAK.search(window[:found[0]]):
                     continue
                 hit = (start, end + found[1], frame.trigger)
