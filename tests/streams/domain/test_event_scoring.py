@@ -22,3 +22,11 @@ def test_trigger_features_see_two_words_either_side():
     proposal, = proposals("President Volodymyr Zelensky on Monday urged Germany to speed up deliveries.")
     features = trigger_features(proposal)
     assert {"w-1=monday", "w-2=on", "w+1=germany", "w+2=to"} <= set(features)
+
+
+def test_trigger_features_see_its_first_word_and_the_words_before_it():
+    proposal, = proposals("President Volodymyr Zelensky on Monday urged Germany to speed up deliveries.")
+    features = set(trigger_features(proposal))
+    assert "first=urged" in features
+    assert {"b5=zelensky", "b5=on", "b5=monday"} <= features
+    assert not any(feature.startswith("b5=") and "germany" in feature for feature in features)
