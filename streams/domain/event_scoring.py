@@ -219,7 +219,9 @@ class EventScorer:
     source: LinearModel
     target: LinearModel
     keep_threshold: float
-    mode: str = "rule_source"  # or "learned": the source model picks the source too
+    # "learned": the source model picks the source among the sentence's actors, the rules' pick being
+    # one of its features; "rule_source": the rules' pick stands.
+    mode: str = "learned"
     # The source and target models over an actor's features without their "src:"/"tgt:" prefix.
     _source_actor: LinearModel = field(init=False, repr=False)
     _target_actor: LinearModel = field(init=False, repr=False)
@@ -249,6 +251,11 @@ class EventScorer:
         else:
             source = max(sources, key=lambda m: (self._source_actor.probability(_role_features(p, m, "src")),
                                                  -m.start))
+            rule = p.rule_source
+            if rule is not None and source.start < p.clause[0] <= rule.start:
+                # The model may pick another actor of the trigger's clause, but not reach past the
+                # clause's own subject ("Trump will visit China in April, while Xi is expected to visit").
+                source = rule
         best, target = -1.0, None
         for kind, m in target_candidates(p, source):
             if kind not in (NONE_TARGET, INFERRED_TARGET):  # an actor: target_features(), unprefixed
