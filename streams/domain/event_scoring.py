@@ -138,7 +138,8 @@ def _role_features(p: Proposal, m: Mention, role: str, source: Mention | None = 
         f"rel={rel}", f"{t}|rel={rel}", f"{p.voice}|rel={rel}", f"distance={distance}", f"{rel}|distance={distance}",
         f"rank={rel}{min(rank, 3)}", f"kind={m.kind}", f"via={m.via}", f"role={m.actor.role}",
         f"prepositional={m.prepositional}", f"{rel}|prepositional={m.prepositional}", f"word_before={wb}",
-        f"{rel}|word_before={wb}", f"in_clause={in_clause}", f"commas={min(gap.count(','), 2)}",
+        f"{rel}|word_before={wb}", f"{t}|word_before={wb}",  # "met with X", "accused X", "aid to X"
+        f"in_clause={in_clause}", f"commas={min(gap.count(','), 2)}",
         f"rule_source={_same(m, p.rule_source)}", f"rule_target={_same(m, p.rule_target)}",
         f"{t}|rule_{role}={_same(m, p.rule_source if role == 'src' else p.rule_target)}",
         f"by_between={bool(_BY_AGENT.search(gap)) if rel == 'after' else False}",

@@ -1,6 +1,6 @@
 from schemas.models import RawArticle
 from streams.domain.cleaning import clean_article
-from streams.domain.event_scoring import none_features, trigger_features
+from streams.domain.event_scoring import actor_features, none_features, trigger_features
 from streams.domain.extract import EventExtractor
 
 
@@ -30,3 +30,9 @@ def test_trigger_features_see_its_first_word_and_the_words_before_it():
     assert "first=urged" in features
     assert {"b5=zelensky", "b5=on", "b5=monday"} <= features
     assert not any(feature.startswith("b5=") and "germany" in feature for feature in features)
+
+
+def test_an_actors_preceding_word_is_read_with_the_event_type():
+    proposal, = proposals("President Volodymyr Zelensky on Monday urged Germany to speed up deliveries.")
+    germany = next(m for m in proposal.mentions if m.actor.country == "DEU")
+    assert "tgt:REQUEST|word_before=urged" in actor_features(proposal, germany, "tgt")
