@@ -191,8 +191,10 @@ class TopicClassifier:
         probabilities = self.model.probabilities(topic)
         # The main topic is the one most likely both to be the story's main subject (the main head)
         # and to be among its topics at all (the per-topic model): in cross-validation on our own
-        # stories this picked the main topic right more often than the main head alone.
-        main_share = np.exp(main - main.max())
+        # stories this picked the main topic right more often than the main head alone. The head's
+        # share counts by its square root: main-topic accuracy 0.795 -> 0.800 in the same CV
+        # (squared: 0.794, cubed: 0.793).
+        main_share = np.exp((main - main.max()) * 0.5)
         return probabilities.tolist(), int(np.argmax(main_share * probabilities))
 
     def classify(self, clean: CleanArticle) -> list[TopicCode]:
