@@ -259,7 +259,7 @@ class EventScorer:
                 source = rule
         best, target = -1.0, None
         for kind, m in target_candidates(p, source):
-            if kind not in (NONE_TARGET, INFERRED_TARGET):  # an actor: target_features(), unprefixed
+            if m is not None and kind not in (NONE_TARGET, INFERRED_TARGET):  # an actor: unprefixed features
                 score = self._target_actor.probability(_role_features(p, m, "tgt", source))
             else:
                 score = self.target.probability(target_features(p, kind, m, source))

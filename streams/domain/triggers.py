@@ -92,7 +92,7 @@ class TriggerLexicon:
     def _frame_hits(self, lowered: str, verbs: list) -> list[Hit]:  # noqa: ANN001 - (start, end, frames)
         hits: list[Hit] = []
         frames = self.frames
-        longest = {}
+        longest: dict[int, int] = {}  # a verb match's start -> the end of the longest one there
         for start, end, _ in verbs:
             longest[start] = max(end, longest.get(start, end))
         for start, end, numbers in verbs:
