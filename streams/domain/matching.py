@@ -41,14 +41,8 @@ def longest_matches(automaton: ahocorasick.Automaton, text: str, *,
 
 def first_match(automaton: ahocorasick.Automaton, text: str) -> tuple[int, int, Any] | None:
     """``longest_matches(automaton, text)[0]`` (None if there is none), without the others."""
-    for end_index, (key_length, payload) in automaton.iter_long(text):
-        start = end_index - key_length + 1
-        if start > 0 and _word_char(text[start - 1]):
-            continue
-        if end_index < len(text) - 1 and _word_char(text[end_index + 1]) and _word_char(text[end_index]):
-            continue
-        return start, end_index + 1, payload
-    return None
+    found = _whole_words(automaton.iter_long(text), text, False, first=True)
+    return found[0] if found else None
 
 
 def all_matches(automaton: ahocorasick.Automaton, text: str, *,
@@ -59,9 +53,10 @@ def all_matches(automaton: ahocorasick.Automaton, text: str, *,
     return _whole_words(automaton.iter(text), text, hyphen_joins)
 
 
-def _whole_words(matches: Iterator, text: str, hyphen_joins: bool) -> list[tuple[int, int, Any]]:
+def _whole_words(matches: Iterator, text: str, hyphen_joins: bool,
+                 first: bool = False) -> list[tuple[int, int, Any]]:
     # The hot loop of every lexicon: the whole-word test is inlined, and most matches inside
-    # longer words ("met" in "metal") fail its first cheap comparison.
+    # longer words ("met" in "metal") fail its first cheap comparison. ``first``: stop at one.
     found = []
     last = len(text) - 1
     for end_index, (key_length, payload) in matches:
@@ -75,6 +70,8 @@ def _whole_words(matches: Iterator, text: str, hyphen_joins: bool) -> list[tuple
             if (after.isalnum() or after == "_") and _word_char(text[end_index]):
                 continue
         found.append((start, end_index + 1, payload))
+        if first:
+            break
     return found
 
 
