@@ -45,6 +45,12 @@ if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
   fi
 fi
 
+# A C compiler and Python's headers: tests/streams/test_compiled.py builds the optional compiled
+# (mypyc) wheel and compares its outputs with the pure-Python sources'.
+command -v cc >/dev/null || apt_install gcc libc6-dev
+python_h="$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')/Python.h"
+[ -f "$python_h" ] || apt_install "python$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')-dev"
+
 if [ ! -x .venv/bin/python ]; then
   say "creating .venv"
   "$PYTHON" -m venv .venv
