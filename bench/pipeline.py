@@ -43,7 +43,7 @@ from streams.adapters.broker import LocalBroker, free_port  # noqa: E402
 from streams.compiled import running_compiled  # noqa: E402
 from streams.pipeline import Pipeline, SourceRecord  # noqa: E402
 from streams.settings import Settings  # noqa: E402
-from streams.training.corpora import read_jsonl  # noqa: E402
+from streams.training.corpora import dev_set  # noqa: E402
 
 
 def log(message: str) -> None:
@@ -52,7 +52,7 @@ def log(message: str) -> None:
 
 def make_stories(count: int) -> list[tuple[bytes, bytes]]:
     """~600-word wire stories: three development-set bodies per story, unique ids."""
-    base = [s for path in sorted((ROOT / "tests" / "data" / "dev").glob("*.jsonl")) for s in read_jsonl(path, "dev")]
+    base = dev_set(ROOT / "tests" / "data" / "dev")
     stories = []
     for i in range(count):
         parts = [base[(3 * i + k) % len(base)] for k in range(3)]
