@@ -89,6 +89,10 @@ _SAID_AFTER = re.compile(r"[^,.;]{0,45}?\b(?:said|says|told|reported|announced|s
 _SAID_AFTER_WORDS = ("said", "says", "told", "reported", "announced", "stated")  # within 54 characters
 _COORDINATION = re.compile(r"^\s*(?:and|&|,|, and)\s*$")
 _FORCE_TYPES = frozenset({"ASSAULT", "SANCTION", "COERCE", "MOBILIZE"})
+# Acts addressed to several parties at once ("urged Rwanda and Congo", "sanctions on Russia and
+# Belarus"): one event per party. In meetings, deals and joint work "X and Y" are co-participants
+# instead, and in fighting mostly the two sides of a war the source only mediates.
+_ADDRESSED_TYPES = frozenset({"ACCUSE", "REJECT", "REQUEST", "SANCTION", "SUPPORT", "THREATEN", "AID"})
 _VISIT_TARGET_WORDS = frozenset({"to", "in", "visit", "visited", "visits", "visiting"})
 _BACKGROUND_DAYS = 45
 # Group words that are political actors by themselves: "the army deployed", "police detained".
@@ -167,6 +171,14 @@ class EventExtractor:
                     quantities = find_quantities(text) if _HAS_DIGIT.search(text) else []
                 events.append(self._event(raw, pipeline_version, replay, candidate, text, date_mention,
                                           quantities, mentions, confidence))
+                for other in _coordinated_targets(text, candidate, mentions):
+                    # "urged Rwanda and Congo to ...": one act aimed at two parties is an event for each.
+                    also = replace(candidate, target=other)
+                    key = _event_key(also, date_value)
+                    if key not in seen:
+                        seen.add(key)
+                        events.append(self._event(raw, pipeline_version, replay, also, text, date_mention,
+                                                  quantities, mentions, confidence))
                 if candidate.event_type in _MUTUAL_TYPES and candidate.partner is not None \
                         and candidate.target is candidate.partner:
                     reverse = replace(candidate, source=candidate.partner, target=candidate.source)
@@ -455,6 +467,26 @@ def _is_background(value: str | None, anchor) -> bool:  # noqa: ANN001 - datetim
     month = int(value[5:7])
     day = int(value[8:10]) if len(value) == 10 else 28
     return (anchor.year - year) * 365 + (anchor.month - month) * 30 + (anchor.day - day) > _BACKGROUND_DAYS
+
+
+def _coordinated_targets(text: str, candidate: _Candidate, mentions: list[Mention]) -> list[Mention]:
+    """Actors joined to the target by "and" or commas ("urged Rwanda and the Congo"), of countries
+    other than the source's and the target's."""
+    target, source = candidate.target, candidate.source
+    if target is None or target.start < 0 or source is None or candidate.event_type not in _ADDRESSED_TYPES:
+        return []
+    joined: list[Mention] = []
+    end, countries = target.end, {_country(source), _country(target)}
+    for mention in mentions:
+        if mention.start < end:
+            continue
+        if not _COORDINATION.match(text[end:mention.start]):
+            break
+        end = mention.end
+        if _country(mention) not in countries:
+            countries.add(_country(mention))
+            joined.append(mention)
+    return joined
 
 
 def _event_key(candidate: _Candidate, date_value: str | None) -> tuple:

@@ -114,6 +114,19 @@ def test_several_events_in_one_sentence(extractor):
     assert any(t == "ACCUSE" and s == "EST" and g == "RUS" for t, s, g, _ in found)
 
 
+def test_an_act_addressed_to_two_parties_is_an_event_for_each(extractor):
+    found = summary(extract(extractor, "France imposed sanctions on Russia and Belarus on Monday."))
+    assert {("SANCTION", "FRA", "RUS", "2025-11-24"), ("SANCTION", "FRA", "BLR", "2025-11-24")} <= set(found)
+    found = summary(extract(extractor, "China accused Japan and the Philippines of provoking tensions."))
+    assert {(s, g) for t, s, g, _ in found if t == "ACCUSE"} == {("CHN", "JPN"), ("CHN", "PHL")}
+
+
+def test_co_participants_are_not_split_into_events(extractor):
+    """In a meeting "X and Y" are the ones meeting, not two parties the source meets."""
+    found = summary(extract(extractor, "Indonesia hosted Cambodia and Laos for talks on border trade on Monday."))
+    assert not any(t == "CONSULT" and s == "IDN" and g == "LAO" for t, s, g, _ in found)
+
+
 def test_same_event_twice_is_one_event(extractor):
     body = ("Thai police arrested 12 Cambodian nationals on Monday. "
             "The Cambodian nationals were arrested by Thai police on Monday, officials said.")
