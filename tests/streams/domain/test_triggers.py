@@ -61,3 +61,23 @@ def test_any_act_made_conditional_is_a_threat(sentence):
 ])
 def test_acts_named_by_a_verb_and_its_object(sentence, expected):
     assert acts(sentence) == expected
+
+
+@pytest.mark.parametrize("sentence", [
+    "Spain said it would contribute 20 million euros to the fund.",
+    "Malawian President Peter Mutharika pledged 5,000 bags of maize flour.",
+    "Britain pledged 20 million pounds for counter-drone equipment.",
+    "Sweden will lend Moldova a mobile air surveillance radar within weeks.",
+    "China sent a team of engineers to Serbia.",
+])
+def test_giving_money_goods_or_specialists_is_aid(sentence):
+    assert acts(sentence) == ["AID"]
+
+
+@pytest.mark.parametrize("sentence", [
+    "China sent vessels into waters claimed by the Philippines on Monday.",
+    "Russia sent aircraft into Polish airspace.",
+])
+def test_sending_ships_or_aircraft_is_no_aid(sentence):
+    # Craft sent into contested space are a show of force; only goods, money and people given count.
+    assert "AID" not in acts(sentence)
