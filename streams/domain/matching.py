@@ -40,9 +40,14 @@ def longest_matches(automaton: ahocorasick.Automaton, text: str, *,
 
 
 def first_match(automaton: ahocorasick.Automaton, text: str) -> tuple[int, int, Any] | None:
-    """``longest_matches(automaton, text)[0]`` (None if there is none), without the others."""
-    found = _whole_words(automaton.iter_long(text), text, False, first=True)
-    return found[0] if found else None
+    """The whole-word match that starts first, the longest there (None if there is none). Read from
+    every match, not the longest ones: a longer key inside a word ("fighter jets" in "Eurofighter
+    jets") must not hide a word after it ("jets"), as it would for ``longest_matches``."""
+    best = None
+    for found in _whole_words(automaton.iter(text), text, False):
+        if best is None or found[0] < best[0] or (found[0] == best[0] and found[1] > best[1]):
+            best = found
+    return best
 
 
 def all_matches(automaton: ahocorasick.Automaton, text: str, *,

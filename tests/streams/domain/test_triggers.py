@@ -81,3 +81,14 @@ def test_giving_money_goods_or_specialists_is_aid(sentence):
 def test_sending_ships_or_aircraft_is_no_aid(sentence):
     # Craft sent into contested space are a show of force; only goods, money and people given count.
     assert "AID" not in acts(sentence)
+
+
+def test_energy_supplies_between_states_are_cooperation():
+    assert acts("Iran began shipping crude to Syria.") == ["COOPERATE"]
+    assert acts("Azerbaijan will supply gas to Serbia from January.") == ["COOPERATE"]
+    assert acts("The two navies will begin patrolling together next month.") == ["COOPERATE"]
+
+
+def test_a_brand_name_does_not_hide_the_object_after_it():
+    # "Eurofighter" ends in "fighter": the object "fighter jets" inside it must not hide "jets".
+    assert acts("Germany will send four Eurofighter jets to Romania.") == ["MOBILIZE"]
