@@ -171,21 +171,18 @@ class EventExtractor:
                     quantities = find_quantities(text) if _HAS_DIGIT.search(text) else []
                 events.append(self._event(raw, pipeline_version, replay, candidate, text, date_mention,
                                           quantities, mentions, confidence))
-                for other in _coordinated_targets(text, candidate, mentions):
-                    # "urged Rwanda and Congo to ...": one act aimed at two parties is an event for each.
-                    also = replace(candidate, target=other)
+                # "urged Rwanda and Congo to ...": one act aimed at two parties is an event for each;
+                # a mutual act ("the two sides pulled back") is coded in both directions.
+                related = [replace(candidate, target=other)
+                           for other in _coordinated_targets(text, candidate, mentions)]
+                if candidate.event_type in _MUTUAL_TYPES and candidate.partner is not None \
+                        and candidate.target is candidate.partner:
+                    related.append(replace(candidate, source=candidate.partner, target=candidate.source))
+                for also in related:
                     key = _event_key(also, date_value)
                     if key not in seen:
                         seen.add(key)
                         events.append(self._event(raw, pipeline_version, replay, also, text, date_mention,
-                                                  quantities, mentions, confidence))
-                if candidate.event_type in _MUTUAL_TYPES and candidate.partner is not None \
-                        and candidate.target is candidate.partner:
-                    reverse = replace(candidate, source=candidate.partner, target=candidate.source)
-                    key = _event_key(reverse, date_value)
-                    if key not in seen:
-                        seen.add(key)
-                        events.append(self._event(raw, pipeline_version, replay, reverse, text, date_mention,
                                                   quantities, mentions, confidence))
         return events
 
