@@ -35,6 +35,9 @@ def test_seed_story_core_events(extractor, seed):
     assert ("CONSULT", "CHN", "USA", "2026") in found  # expected to visit Washington later in 2026
     assert ("CONSULT", "JPN", "USA", None) in found  # Takaichi also spoke with Trump
     assert any(t == "CONCEDE" and s == "USA" and g == "CHN" for t, s, g, _ in found)  # easing tariffs
+    # "Beijing pledged to buy 12 million tonnes of American soybeans" is a commitment, not aid.
+    assert ("AGREE", "CHN", "USA", "2025") in found
+    assert not any(t == "AID" for t, *_ in found)
 
 
 def test_boilerplate_and_headline_yield_no_events(extractor):
