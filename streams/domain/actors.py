@@ -37,6 +37,8 @@ _ROLE_TAIL = re.compile(r"(?:'s)?\s+((?:[a-z-]+\s+){0,2}?[a-z]+)")
 # What lies between an actor and a group word that is its own: "Kenyan police", "Kenya's new government",
 # "Sudan's army-aligned government".
 _POSSESSED_GAP = re.compile(r"['’]s\s+(?:[a-z][\w-]*\s+){0,2}|-[a-z][\w-]*\s+|\s")
+# The words a demonym may stand before its group word with (_ROLE_TAIL gives the demonym that role).
+_DEMONYM_GAP = re.compile(r"\s+(?:[a-z][\w-]*\s+){1,2}")
 
 
 class TitledPeople:
@@ -322,8 +324,9 @@ class ActorFinder:
                 # (a gap is never empty: no need to match one where the actor does not end before)
                 if any(m.start <= start <= m.end + 3 or (m.end < start and _POSSESSED_GAP.fullmatch(sentence, m.end,
                                                                                                      start))
+                       or (m.kind == "demonym" and m.end < start and _DEMONYM_GAP.fullmatch(sentence, m.end, start))
                        for m in mentions):
-                    continue  # "Kenyan police": the demonym already names the group's country
+                    continue  # "Kenyan police", "French rail workers": the demonym already names the group
                 if any(0 <= m.start - end <= 1 for m in mentions):
                     continue  # "the paramilitary Rapid Support Forces": a description of the actor named next
                 if free(start):

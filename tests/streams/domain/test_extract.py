@@ -65,6 +65,15 @@ def test_demonym_title_name_is_one_actor(extractor):
     assert event.target.country == "NGA"
 
 
+def test_a_demonym_before_its_group_word_is_one_actor(extractor):
+    """"French rail workers" is the workers: not France acting on its own workers."""
+    events = extract(extractor, "French rail workers went on strike on Tuesday over the pension reform.",
+                     dateline="PARIS")
+    protests = [e for e in events if e.event_type.value == "PROTEST"]
+    assert protests and all(e.source.country == "FRA" for e in protests)
+    assert not any(e.target is not None and e.target.name == "workers" for e in protests)
+
+
 def test_unknown_person_gets_country_from_demonym_and_title(extractor):
     events = extract(extractor, "Ghanaian Trade Minister Kwame Boateng-Mensah accused Nigeria of dumping rice.")
     assert [(e.event_type.value, e.source.name, e.source.country, e.target.country) for e in events] == [
