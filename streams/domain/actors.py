@@ -321,12 +321,8 @@ class ActorFinder:
         home = where or context.home_country
         if home:
             for start, end, role in groups:
-                # (a gap is never empty: no need to match one where the actor does not end before)
-                if any(m.start <= start <= m.end + 3 or (m.end < start and _POSSESSED_GAP.fullmatch(sentence, m.end,
-                                                                                                     start))
-                       or (m.kind == "demonym" and m.end < start and _DEMONYM_GAP.fullmatch(sentence, m.end, start))
-                       for m in mentions):
-                    continue  # "Kenyan police", "French rail workers": the demonym already names the group
+                if any(_names_group(m, sentence, start) for m in mentions):
+                    continue
                 if any(0 <= m.start - end <= 1 for m in mentions):
                     continue  # "the paramilitary Rapid Support Forces": a description of the actor named next
                 if free(start):
@@ -339,6 +335,17 @@ def _note_preceding(sentence: str, mentions: list[Mention]) -> None:
     for mention in mentions:
         mention.preceding = word_before(sentence, mention.start)
         mention.prepositional = mention.preceding in _PREPOSITIONS
+
+
+def _names_group(mention: Mention, sentence: str, start: int) -> bool:
+    """Whether ``mention`` already names the group word at ``start``, with its country: "Kenyan
+    police", "Kenya's new government", "French rail workers"."""
+    if mention.start <= start <= mention.end + 3:
+        return True
+    if mention.end >= start:  # a gap is never empty
+        return False
+    return bool(_POSSESSED_GAP.fullmatch(sentence, mention.end, start)
+                or (mention.kind == "demonym" and _DEMONYM_GAP.fullmatch(sentence, mention.end, start)))
 
 
 def same_party(candidate: Mention, source: Mention) -> bool:
