@@ -42,6 +42,14 @@ def test_hostile_text_is_neutralised():
     assert text == "abcde's"
 
 
+def test_typography_is_folded_and_blank_runs_collapse():
+    assert normalise_text("\u201cIt\u2019s\u201d\u00a0ok\u2014mostly \u2013 r\u00e9sum\u0065\u0301\r") == \
+        "\"It's\" ok - mostly - r\u00e9sum\u00e9\n"
+    clean = clean_article(_raw("Police\t arrested  two\tmen \t in  Lyon.\r\nA single space stays a single space."))
+    assert [s.text for s in clean.sentences] == ["Police arrested two men in Lyon.",
+                                                 "A single space stays a single space."]
+
+
 def test_html_body_is_reduced_to_text():
     clean = clean_article(_raw("<p>Police arrested <b>two</b> men.</p><script>steal()</script><p>Second.</p>"))
     assert clean.body_text == "Police arrested two men.\nSecond."
