@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from time import perf_counter
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from pydantic import ValidationError
 
@@ -186,22 +186,36 @@ class Pipeline:
 
     def process(self, record: SourceRecord, *, now: datetime | None = None, replay: bool = False,
                 observe: StageObserver | None = None) -> Outcome:
+        return self.process_many([record], now=now, replay=replay, observe=observe)[0]
+
+    def process_many(self, records: Sequence[SourceRecord], *, now: datetime | None = None, replay: bool = False,
+                     observe: StageObserver | None = None) -> list[Outcome]:
+        """One outcome per record, in order; the valid stories are enriched together (see
+        :meth:`Enricher.enrich_many`), and a record that fails is dead-lettered alone."""
         now = now or datetime.now(timezone.utc)
-        received_at = record.timestamp or now
-        started = perf_counter()
-        try:
-            raw = decode_article(record.value, max_bytes=self.settings.max_message_bytes,
-                                 received_at=received_at, max_future=self.max_future)
-        except Rejected as rejected:
-            return self._dead(record, rejected.reason, rejected.detail, now, replay)
-        if observe:
-            observe("validate", perf_counter() - started)
-        try:
-            article = self.enricher.enrich(raw, processed_at=now, replay=replay, observe=observe)
-        except Exception as exc:  # noqa: BLE001 - any enrichment bug must dead-letter, not kill the worker
-            return self._dead(record, DeadLetterReason.ENRICHMENT_ERROR, f"{type(exc).__name__}: {exc}", now,
-                              replay)
-        return Outcome(article=article, records=self.route(article))
+        outcomes: dict[int, Outcome] = {}
+        valid: list[tuple[int, RawArticle]] = []
+        for index, record in enumerate(records):
+            started = perf_counter()
+            try:
+                raw = decode_article(record.value, max_bytes=self.settings.max_message_bytes,
+                                     received_at=record.timestamp or now, max_future=self.max_future)
+            except Rejected as rejected:
+                outcomes[index] = self._dead(record, rejected.reason, rejected.detail, now, replay)
+                continue
+            if observe:
+                observe("validate", perf_counter() - started)
+            valid.append((index, raw))
+        articles = self.enricher.enrich_many([raw for _, raw in valid], processed_at=now, replay=replay,
+                                             observe=observe)
+        for (index, _), article in zip(valid, articles):
+            if isinstance(article, Exception):
+                # any enrichment bug must dead-letter its story, not kill the worker
+                outcomes[index] = self._dead(records[index], DeadLetterReason.ENRICHMENT_ERROR,
+                                             f"{type(article).__name__}: {article}", now, replay)
+            else:
+                outcomes[index] = Outcome(article=article, records=self.route(article))
+        return [outcomes[index] for index in range(len(records))]
 
     def _dead(self, record: SourceRecord, reason: DeadLetterReason, detail: str, now: datetime,
               replay: bool) -> Outcome:

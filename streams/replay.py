@@ -44,7 +44,7 @@ from kafka.errors import CommitFailedError, KafkaError, RebalanceInProgressError
 from kafka.structs import OffsetAndMetadata
 
 from streams.cli.progress import Progress
-from streams.pipeline import Pipeline, SourceRecord
+from streams.pipeline import Outcome, Pipeline, SourceRecord
 from streams.settings import Settings
 
 log = logging.getLogger("wirestream.replay")
@@ -582,7 +582,8 @@ def sample_messages(settings: Settings, plan: ReplayPlan, limit: int = 40, timeo
 
 
 def measure_rate(pipeline: Pipeline, records: list[SourceRecord], *, minimum: int = 5) -> tuple[float, str]:
-    """Stories per second through Pipeline.process, timed on ``records`` (or the bundled samples)."""
+    """Stories per second through the pipeline, timed on ``records`` (or the bundled samples), enriched
+    together as the replay consumer does."""
     origin = f"{len(records)} messages from the range"
     if len(records) < minimum:
         lines = [line for line in SAMPLES.read_bytes().splitlines() if line.strip()]
@@ -590,8 +591,7 @@ def measure_rate(pipeline: Pipeline, records: list[SourceRecord], *, minimum: in
         origin = f"the bundled samples ({len(lines)} stories x 4)"
     pipeline.process(records[0], replay=True)  # warm-up: lazy loading is not per-message cost
     started = time.perf_counter()
-    for record in records:
-        pipeline.process(record, replay=True)
+    pipeline.process_many(records, replay=True)
     elapsed = time.perf_counter() - started
     return (len(records) / elapsed if elapsed > 0 else float("inf")), origin
 
@@ -764,9 +764,8 @@ class Replayer:
         self._base: dict[TopicPartition, int] = {}
 
     # -- one message -------------------------------------------------------------------------
-    def _handle(self, record, producer, futures: list) -> None:  # noqa: ANN001
-        """Process one message and hand its outputs to the producer; counted once all are handed over."""
-        outcome = self.pipeline.process(_source(record), replay=True)
+    def _publish(self, outcome: Outcome, producer, futures: list) -> None:  # noqa: ANN001
+        """Hand one message's outputs to the producer; counted once all are handed over."""
         article = outcome.article
         if article is not None and self.versions.get(article.article_id, 0) > article.version:
             self.summary.superseded += 1  # the worker's rule: an older version never overwrites a newer one
@@ -853,16 +852,18 @@ class Replayer:
                     plan = self.ranges.get(tp.partition)
                     if plan is None or self.committed.get(tp, -1) < 0 or tp.partition in self.finished:
                         continue
-                    for record in records:
-                        if record.offset >= plan.end:
-                            break
-                        if record.offset < pending.get(tp, self.committed[tp]):
-                            continue  # already handled: fetched again after a rebalance within the batch
-                        if first_at is None:
-                            first_at = time.monotonic()
-                            if self.show_progress:
-                                self.progress = Progress(f"replay {self.plan.topic}", total=self.plan.remaining)
-                        self._handle(record, producer, futures)
+                    # Offsets ascend within a partition's records: the ones in range and not yet handled
+                    # (fetched again after a rebalance within the batch) are one run, enriched together
+                    # as the worker does (Pipeline.process_many).
+                    handled = pending.get(tp, self.committed[tp])
+                    chosen = [record for record in records if handled <= record.offset < plan.end]
+                    if chosen and first_at is None:
+                        first_at = time.monotonic()
+                        if self.show_progress:
+                            self.progress = Progress(f"replay {self.plan.topic}", total=self.plan.remaining)
+                    outcomes = self.pipeline.process_many([_source(record) for record in chosen], replay=True)
+                    for record, outcome in zip(chosen, outcomes):
+                        self._publish(outcome, producer, futures)
                         pending[tp] = record.offset + 1
                         self._processed_in[tp] += 1
                         self.summary.processed += 1

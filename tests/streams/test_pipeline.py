@@ -139,3 +139,38 @@ def test_dead_letters_say_whether_they_come_from_a_replay(pipeline):
     live = _process(pipeline, b"{broken").records[0]
     replayed = _process(pipeline, b"{broken", replay=True).records[0]
     assert dict(live.headers)["wirestream-replay"] == b"0" and dict(replayed.headers)["wirestream-replay"] == b"1"
+
+
+def _batch(pipeline: Pipeline, values: list[bytes | None]) -> list:
+    return pipeline.process_many([SourceRecord(value=v, key=b"k", topic="wire.raw", partition=1, offset=7, timestamp=NOW)
+                                  for v in values], now=NOW)
+
+
+def test_a_batch_gives_what_one_by_one_gives_in_order(pipeline, seed):
+    values = [json.dumps(seed).encode(), b"{not json", _story(id="s2"), _story(id="s3", body="")]
+    batch = _batch(pipeline, values)
+    single = [_process(pipeline, value) for value in values]
+    assert [o.records for o in batch] == [o.records for o in single]
+    assert [o.ok for o in batch] == [True, False, True, False]
+
+
+def test_one_story_failing_in_a_batch_dead_letters_only_that_story(pipeline, monkeypatch):
+    classify = pipeline.enricher.classifier.classify
+
+    def fails_on_s2(clean):
+        if clean.headline == "Second story":
+            raise RuntimeError("classifier exploded")
+        return classify(clean)
+
+    monkeypatch.setattr(pipeline.enricher.classifier, "classify", fails_on_s2)
+    outcomes = _batch(pipeline, [_story(id="s1"), _story(id="s2", headline="Second story"), _story(id="s3")])
+    assert [o.ok for o in outcomes] == [True, False, True]
+    assert [o.article.article_id for o in outcomes if o.ok] == ["s1", "s3"]
+    assert "classifier exploded" in outcomes[1].dead_letter.reason
+
+
+def test_a_batch_observes_each_story_once_per_stage(pipeline, seed):
+    seen: dict[str, int] = {}
+    pipeline.process_many([SourceRecord(value=_story(id=f"s{i}")) for i in range(3)] + [SourceRecord(value=b"[]")],
+                          now=NOW, observe=lambda stage, seconds: seen.__setitem__(stage, seen.get(stage, 0) + 1))
+    assert seen == {"validate": 3, "clean": 3, "classify": 3, "extract": 3}
