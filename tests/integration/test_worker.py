@@ -20,9 +20,11 @@ def _story(story_id: str, version: int = 1, **fields) -> bytes:
     return json.dumps(doc).encode()
 
 
-def test_worker_publishes_outputs_and_dead_letters(kafka_env, worker_factory, seed):
+# One story at a time, and in batches (the default): the same outputs, supersession and counts.
+@pytest.mark.parametrize("batch", ["1", "32"])
+def test_worker_publishes_outputs_and_dead_letters(kafka_env, worker_factory, seed, batch):
     settings = kafka_env.settings
-    worker = worker_factory()
+    worker = worker_factory(WIRESTREAM_BATCH_MAX_STORIES=batch)
     worker.wait_metrics()
 
     ninjs = {"uri": "urn:test:ninjs-1", "version": "1", "headline": "Quake hits coast",
