@@ -55,7 +55,7 @@ class Settings(BaseSettings):
         default=32, ge=1, le=1000,
         description="the worker enriches up to this many waiting stories together (1: one at a time, no wait)")
     batch_max_wait_seconds: float = Field(
-        default=0.01, gt=0, le=5.0, description="how long the worker waits to fill a batch before enriching what it has")
+        default=0.002, gt=0, le=5.0, description="how long the worker waits to fill a batch before enriching what it has")
     web_port: int = Field(default=6066, ge=1, le=65535)
     data_dir: Path = Path(".wirestream") / "worker-data"
     log_level: Literal["crit", "error", "warn", "info", "debug"] = "info"
