@@ -52,6 +52,11 @@ log = logging.getLogger("wirestream.replay")
 SAMPLES = Path(__file__).parent / "samples" / "stories.jsonl"
 METADATA_KEY = "wirestream-replay"
 DEFAULT_BATCH = 1000
+# Stories enriched together (Pipeline.process_many), as the worker does but more at a time: a replay
+# has no latency to keep. One replay process measured 643-661 stories/s (1.66-1.72 CPU s per 1,000)
+# in batches of 256, against 567-584 (1.80-1.82) in the worker's 32, while the progress line still
+# moves several times a second.
+ENRICH_BATCH = 256
 # Pipeline.process CPU time / a replay's CPU time per story, measured by bench/replay.py (1.7-1.8 s per
 # 1000 stories for the pipeline alone, 2.4-2.8 s for a replay with kafka-python and crc32c).
 KAFKA_EFFICIENCY = 0.75
@@ -716,6 +721,11 @@ def warm_up(producer, topics: list[str]) -> None:  # noqa: ANN001 - KafkaProduce
         producer.partitions_for(topic)
 
 
+def _batches(items: list, size: int) -> Iterator[list]:
+    for first in range(0, len(items), size):
+        yield items[first:first + size]
+
+
 def make_replay_consumer(settings: Settings, group: str, batch_size: int) -> KafkaConsumer:
     isolation = "read_committed" if settings.processing_guarantee == "exactly_once" else "read_uncommitted"
     session_ms = int(settings.session_timeout_seconds * 1000)
@@ -853,22 +863,22 @@ class Replayer:
                     if plan is None or self.committed.get(tp, -1) < 0 or tp.partition in self.finished:
                         continue
                     # Offsets ascend within a partition's records: the ones in range and not yet handled
-                    # (fetched again after a rebalance within the batch) are one run, enriched together
-                    # as the worker does (Pipeline.process_many).
+                    # (fetched again after a rebalance within the batch) are one run.
                     handled = pending.get(tp, self.committed[tp])
                     chosen = [record for record in records if handled <= record.offset < plan.end]
                     if chosen and first_at is None:
                         first_at = time.monotonic()
                         if self.show_progress:
                             self.progress = Progress(f"replay {self.plan.topic}", total=self.plan.remaining)
-                    outcomes = self.pipeline.process_many([_source(record) for record in chosen], replay=True)
-                    for record, outcome in zip(chosen, outcomes):
-                        self._publish(outcome, producer, futures)
-                        pending[tp] = record.offset + 1
-                        self._processed_in[tp] += 1
-                        self.summary.processed += 1
-                        if self.progress is not None:
-                            self.progress.update()
+                    for run in _batches(chosen, ENRICH_BATCH):
+                        outcomes = self.pipeline.process_many([_source(record) for record in run], replay=True)
+                        for record, outcome in zip(run, outcomes):
+                            self._publish(outcome, producer, futures)
+                            pending[tp] = record.offset + 1
+                            self._processed_in[tp] += 1
+                            self.summary.processed += 1
+                            if self.progress is not None:
+                                self.progress.update()
                 # Partitions whose position passed the range end (gaps at the end count too).
                 for tp, committed in list(self.committed.items()):
                     plan = self.ranges.get(tp.partition)
