@@ -195,6 +195,7 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> faust.Ap
             serialize_commits(app.consumer)
         async for events in batches(stream):
             metrics.STORIES_CONSUMED.inc(len(events))
+            metrics.BATCHES.inc()
             # Enrichment is pure: nothing is sent or acked until each story is handled below.
             outcomes = pipeline.process_many([source_record(event) for event in events],
                                              observe=metrics.observe_stage)

@@ -25,6 +25,10 @@ EVENTS_PUBLISHED = Counter("wirestream_events_published_total", "Events publishe
 TOPIC_STORIES_PUBLISHED = Counter(
     "wirestream_topic_stories_published_total", "Stories published to a topic stream, by IPTC topic", ["topic"]
 )
+BATCHES = Counter(
+    "wirestream_batches_total",
+    "Batches of stories the worker enriched together (stories consumed / batches = the mean batch size)",
+)
 STAGE_DURATION = Histogram(
     "wirestream_stage_duration_seconds", "Time spent per processing stage", ["stage"], buckets=_STAGE_BUCKETS
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -70,6 +71,8 @@ def test_worker_publishes_outputs_and_dead_letters(kafka_env, worker_factory, se
 
     exposition = worker.metrics()
     assert "wirestream_stories_consumed_total 10.0" in exposition
+    batches = float(re.search(r"^wirestream_batches_total (\S+)$", exposition, re.M).group(1))
+    assert batches == 10 if batch == "1" else 1 <= batches <= 10
     assert 'wirestream_stories_dead_lettered_total{reason="oversized"} 1.0' in exposition
     assert "wirestream_stories_superseded_total 1.0" in exposition
     assert worker.process.poll() is None, "the worker must keep running after bad input"
