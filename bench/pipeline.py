@@ -41,7 +41,7 @@ from kafka.admin import NewTopic  # noqa: E402
 
 from streams.adapters.broker import LocalBroker, free_port  # noqa: E402
 from streams.compiled import running_compiled  # noqa: E402
-from streams.pipeline import Pipeline, SourceRecord  # noqa: E402
+from streams.pipeline import Pipeline, SourceRecord, batched  # noqa: E402
 from streams.settings import Settings  # noqa: E402
 from streams.training.corpora import dev_set  # noqa: E402
 
@@ -89,8 +89,7 @@ def enrichment_alone(stories: list[tuple[bytes, bytes]], seconds: float = 5.0, b
     """Stories per CPU-second through ``Pipeline.process_many`` in batches of ``batch``, as the
     worker enriches them (1: one by one)."""
     pipeline = Pipeline(Settings(metrics_port=0))
-    sample = [SourceRecord(value=value, key=key) for key, value in stories[:200]]
-    batches = [sample[i:i + batch] for i in range(0, len(sample), batch)]
+    batches = list(batched([SourceRecord(value=value, key=key) for key, value in stories[:200]], batch))
     done, started = 0, time.process_time()
     while time.process_time() - started < seconds:
         for records in batches:

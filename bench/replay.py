@@ -141,17 +141,16 @@ class Outputs:
 def pipeline_rate(stories: list[tuple[bytes, bytes]], env: dict[str, str]) -> tuple[float, float]:
     """(stories/s, CPU s per 1000 stories) of the pipeline alone, in this process, in batches as the
     worker runs it."""
-    from streams.pipeline import Pipeline, SourceRecord
+    from streams.pipeline import Pipeline, SourceRecord, batched
 
     settings = settings_of(env)
     pipeline = Pipeline(settings)
     sample = stories[: min(len(stories), 1000)]
     pipeline.process(SourceRecord(value=sample[0][1]))
     records = [SourceRecord(value=value, key=key) for key, value in sample]
-    size = settings.batch_max_stories
     started, cpu = time.perf_counter(), time.process_time()
-    for first in range(0, len(records), size):
-        pipeline.process_many(records[first:first + size], replay=True)
+    for records_batch in batched(records, settings.batch_max_stories):
+        pipeline.process_many(records_batch, replay=True)
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     return len(sample) / elapsed, cpu / len(sample) * 1000
 

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from time import perf_counter
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from pydantic import ValidationError
 
@@ -33,6 +33,12 @@ _MAX_DLQ_PAYLOAD_BYTES = 4 * 1_048_576
 REPLAY_HEADER = "wirestream-replay"
 PIPELINE_HEADER = "wirestream-pipeline-version"
 KIND_HEADER = "wirestream-kind"
+
+
+def batched(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    """``items`` in consecutive slices of at most ``size``, for :meth:`Pipeline.process_many`."""
+    for first in range(0, len(items), size):
+        yield items[first:first + size]
 
 
 class Rejected(Exception):

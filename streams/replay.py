@@ -44,7 +44,7 @@ from kafka.errors import CommitFailedError, KafkaError, RebalanceInProgressError
 from kafka.structs import OffsetAndMetadata
 
 from streams.cli.progress import Progress
-from streams.pipeline import Outcome, Pipeline, SourceRecord
+from streams.pipeline import Outcome, Pipeline, SourceRecord, batched
 from streams.settings import Settings
 
 log = logging.getLogger("wirestream.replay")
@@ -721,11 +721,6 @@ def warm_up(producer, topics: list[str]) -> None:  # noqa: ANN001 - KafkaProduce
         producer.partitions_for(topic)
 
 
-def _batches(items: list, size: int) -> Iterator[list]:
-    for first in range(0, len(items), size):
-        yield items[first:first + size]
-
-
 def make_replay_consumer(settings: Settings, group: str, batch_size: int) -> KafkaConsumer:
     isolation = "read_committed" if settings.processing_guarantee == "exactly_once" else "read_uncommitted"
     session_ms = int(settings.session_timeout_seconds * 1000)
@@ -870,7 +865,7 @@ class Replayer:
                         first_at = time.monotonic()
                         if self.show_progress:
                             self.progress = Progress(f"replay {self.plan.topic}", total=self.plan.remaining)
-                    for run in _batches(chosen, ENRICH_BATCH):
+                    for run in batched(chosen, ENRICH_BATCH):
                         outcomes = self.pipeline.process_many([_source(record) for record in run], replay=True)
                         for record, outcome in zip(run, outcomes):
                             self._publish(outcome, producer, futures)

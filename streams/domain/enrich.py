@@ -31,13 +31,6 @@ class Enricher:
             pipeline_version=settings.pipeline_version or default_pipeline_version(),
         )
 
-    def enrich(self, raw: RawArticle, *, processed_at: datetime, replay: bool = False,
-               observe: StageObserver | None = None) -> EnrichedArticle:
-        result = self.enrich_many([raw], processed_at=processed_at, replay=replay, observe=observe)[0]
-        if isinstance(result, Exception):
-            raise result
-        return result
-
     def enrich_many(self, raws: Sequence[RawArticle], *, processed_at: datetime, replay: bool = False,
                     observe: StageObserver | None = None) -> list[EnrichedArticle | Exception]:
         """Each story's article, or the exception its enrichment raised (the others go on).
