@@ -64,10 +64,12 @@ class EventReport:
     with_date: Counts = field(default_factory=Counts)
     stories_per_second: float = 0.0
     errors: list[str] = field(default_factory=list)
+    not_annotated: int = 0  # stories labelled with topics only, left out
 
     def render(self) -> str:
+        left_out = f" ({self.not_annotated} with topic labels only left out)" if self.not_annotated else ""
         lines = [f"== events: {self.name}: {self.stories} stories, {self.gold_events} gold events, "
-                 f"{self.predicted_events} extracted",
+                 f"{self.predicted_events} extracted{left_out}",
                  f"{'type':<10} {'prec':>6} {'rec':>6} {'F1':>6} {'gold':>5}   {'F1 +date':>8}"]
         for event_type in PloverType:
             t = event_type.value
@@ -89,6 +91,9 @@ def evaluate_events(stories: list[LabelledStory], name: str, extractor: EventExt
                     max_errors: int = 0) -> EventReport:
     extractor = extractor or EventExtractor.load()
     report = EventReport(name)
+    # A record without an "events" list annotates topics only: it says nothing of its events.
+    report.not_annotated = sum(s.events is None for s in stories)
+    stories = [s for s in stories if s.events is not None]
     raws = [s.raw() for s in stories]
     for story, raw in zip(stories, raws):
         events = extractor.extract(clean_article(raw), raw, pipeline_version="evaluation")

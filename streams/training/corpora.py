@@ -43,7 +43,7 @@ class LabelledStory:
     corpus: str
     published_at: str = "2025-11-25T00:00:00Z"
     dateline: str | None = None
-    events: tuple[dict, ...] = ()
+    events: tuple[dict, ...] | None = ()  # None: the record annotates topics only
     weight: float = 1.0
 
     def raw(self) -> RawArticle:
@@ -65,7 +65,7 @@ def read_jsonl(path: Path, corpus: str, weight: float = 1.0) -> Iterator[Labelle
             id=doc.get("id") or f"{path.name}:{number}", headline=doc.get("headline", ""), body=doc["body"],
             topics=tuple(gold.get("topics", ())), corpus=corpus, published_at=doc.get("published_at",
                                                                                        LabelledStory.published_at),
-            dateline=doc.get("dateline"), events=tuple(gold.get("events", ())), weight=weight)
+            dateline=doc.get("dateline"), events=tuple(gold["events"]) if "events" in gold else None, weight=weight)
 
 
 def read_labelled(paths) -> list[LabelledStory]:  # noqa: ANN001 - paths of files or folders
