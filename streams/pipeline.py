@@ -12,8 +12,9 @@ import base64
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from itertools import islice
 from time import perf_counter
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from pydantic import ValidationError
 
@@ -35,10 +36,12 @@ PIPELINE_HEADER = "wirestream-pipeline-version"
 KIND_HEADER = "wirestream-kind"
 
 
-def batched(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    """``items`` in consecutive slices of at most ``size``, for :meth:`Pipeline.process_many`."""
-    for first in range(0, len(items), size):
-        yield items[first:first + size]
+def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """``items`` in consecutive lists of at most ``size``, for :meth:`Pipeline.process_many`; reads
+    an iterator lazily, one batch at a time."""
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
 
 
 class Rejected(Exception):

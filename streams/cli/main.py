@@ -99,19 +99,21 @@ def enrich(path: str, pretty: bool) -> None:
     DeadLetter JSON on stderr.
     """
     from streams.cli.inputs import iter_records
-    from streams.pipeline import Pipeline, SourceRecord
+    from streams.pipeline import Pipeline, SourceRecord, batched
 
-    pipeline = Pipeline(get_settings())
+    settings = get_settings()
+    pipeline = Pipeline(settings)
     failed = 0
     try:
-        records = iter_records(path)
-        for record in records:
-            outcome = pipeline.process(SourceRecord(value=record.value))
-            if outcome.article is not None:
-                click.echo(outcome.article.model_dump_json(indent=2 if pretty else None))
-            else:
-                failed += 1
-                click.echo(f"{record.origin}: {outcome.dead_letter.model_dump_json()}", err=True)
+        # In the worker's batches, for the worker's throughput; the input is read whole anyway.
+        for batch in batched(iter_records(path), settings.batch_max_stories):
+            outcomes = pipeline.process_many([SourceRecord(value=record.value) for record in batch])
+            for record, outcome in zip(batch, outcomes):
+                if outcome.article is not None:
+                    click.echo(outcome.article.model_dump_json(indent=2 if pretty else None))
+                else:
+                    failed += 1
+                    click.echo(f"{record.origin}: {outcome.dead_letter.model_dump_json()}", err=True)
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from None
     if failed:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from schemas.models import DeadLetter, DeadLetterReason, EnrichedArticle
-from streams.pipeline import KIND_HEADER, Pipeline, SourceRecord
+from streams.pipeline import KIND_HEADER, Pipeline, SourceRecord, batched
 from streams.settings import Settings
 from streams.topics import slugify
 
@@ -174,3 +174,17 @@ def test_a_batch_observes_each_story_once_per_stage(pipeline, seed):
     pipeline.process_many([SourceRecord(value=_story(id=f"s{i}")) for i in range(3)] + [SourceRecord(value=b"[]")],
                           now=NOW, observe=lambda stage, seconds: seen.__setitem__(stage, seen.get(stage, 0) + 1))
     assert seen == {"validate": 3, "clean": 3, "classify": 3, "extract": 3}
+
+
+def test_batched_reads_an_iterator_one_batch_at_a_time():
+    read = []
+
+    def records():
+        for n in range(7):
+            read.append(n)
+            yield n
+
+    batches = batched(records(), 3)
+    assert next(batches) == [0, 1, 2] and read == [0, 1, 2]
+    assert list(batches) == [[3, 4, 5], [6]]
+    assert list(batched([], 3)) == []

@@ -7,6 +7,7 @@ from click.testing import CliRunner
 
 from schemas.export import render_schemas
 from streams.cli.main import cli
+from streams.settings import get_settings
 from tests.conftest import SAMPLES
 
 
@@ -46,6 +47,23 @@ def test_enrich_samples_file():
     assert result.exit_code == 0, result.output
     ids = [json.loads(line)["article_id"] for line in result.output.strip().splitlines()]
     assert len(ids) == len(SAMPLES.read_text().splitlines()) and "seed-xi-trump-call" in ids
+
+
+def test_enrich_in_batches_keeps_input_order_and_dead_letters_each_bad_line(seed, monkeypatch, request):
+    """More stories than one batch, with bad lines inside batches: every good story comes out once,
+    in input order, and every bad line is reported with its own line number."""
+    monkeypatch.setenv("WIRESTREAM_BATCH_MAX_STORIES", "4")
+    get_settings.cache_clear()  # settings are read once per process; read them again, and after
+    request.addfinalizer(get_settings.cache_clear)
+    assert get_settings().batch_max_stories == 4
+    lines = []
+    for n in range(11):
+        lines.append(json.dumps({**seed, "id": f"story-{n}"}) if n % 5 != 3 else '{"id": "broken"')
+    result = CliRunner().invoke(cli, ["enrich", "-"], input="\n".join(lines) + "\n")
+    assert result.exit_code == 1
+    ids = [json.loads(line)["article_id"] for line in result.stdout.strip().splitlines()]
+    assert ids == [f"story-{n}" for n in range(11) if n % 5 != 3]
+    assert [line.split(":")[1] for line in result.stderr.strip().splitlines()] == ["4", "9"]
 
 
 def test_schemas_export_check_passes_on_committed_files():
