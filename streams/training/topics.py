@@ -97,7 +97,7 @@ def best_threshold(probabilities: np.ndarray, truth: np.ndarray) -> float:
     """The threshold with the best F1 averaged with its grid neighbours', from a coarse grid kept
     away from the extremes so a topic with few examples cannot end up assigning everything or nothing.
 
-    A topic's F1 is nearly flat over the grid, so its single best point moved by 0.1-0.25 whenever
+    A topic's F1 is nearly flat over the grid, so its single best point moved by 0.1-0.3 whenever
     the training stories changed; the neighbours' average picks the middle of the plateau."""
     f1s = []
     for threshold in THRESHOLD_GRID:
