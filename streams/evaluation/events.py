@@ -90,10 +90,10 @@ class EventReport:
 def evaluate_events(stories: list[LabelledStory], name: str, extractor: EventExtractor | None = None,
                     max_errors: int = 0) -> EventReport:
     extractor = extractor or EventExtractor.load()
-    report = EventReport(name)
     # A record without an "events" list annotates topics only: it says nothing of its events.
-    report.not_annotated = sum(s.events is None for s in stories)
-    stories = [s for s in stories if s.events is not None]
+    annotated = [s for s in stories if s.events is not None]
+    report = EventReport(name, not_annotated=len(stories) - len(annotated))
+    stories = annotated
     raws = [s.raw() for s in stories]
     for story, raw in zip(stories, raws):
         events = extractor.extract(clean_article(raw), raw, pipeline_version="evaluation")
